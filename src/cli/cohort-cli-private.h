@@ -1,0 +1,80 @@
+/* cohort-cli-private.h: what the command files share
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "cohort-workspace.h"
+
+G_BEGIN_DECLS
+
+#define COHORT_EXIT_OK      0
+#define COHORT_EXIT_FAILED  1
+#define COHORT_EXIT_USAGE   2
+
+typedef struct
+{
+  char         *workspace_path;   /* --workspace, else $COHORT_WORKSPACE, else default */
+  GCancellable *cancellable;      /* cancelled on SIGINT/SIGTERM */
+  const char   *command_path;     /* "cohort segments create", for messages */
+} CohortCli;
+
+/* A command: argv[0] is the command's own name. Returns an exit code. */
+typedef int (*CohortCliFunc) (CohortCli *cli, int argc, char **argv);
+
+typedef struct
+{
+  const char    *name;
+  CohortCliFunc  func;
+  const char    *summary;    /* untranslated here, passed through _() when shown */
+} CohortCliCommand;
+
+/* Runs argv[1] as one of @commands; prints the list on --help or misuse. */
+int              cohort_cli_dispatch        (CohortCli              *cli,
+                                             const char             *group,
+                                             const CohortCliCommand *commands,
+                                             int                     argc,
+                                             char                  **argv);
+
+/* Parses options in place (argv keeps the rest, argv[0] included).
+ * On error prints it with the usage hint and returns FALSE (exit 2).
+ * On --help prints help and sets *exit_now (exit 0). */
+gboolean         cohort_cli_parse           (CohortCli    *cli,
+                                             const char   *parameter_string,
+                                             const char   *summary,
+                                             GOptionEntry *entries,
+                                             int          *argc,
+                                             char       ***argv,
+                                             int          *exit_code);
+
+/* Opens the workspace (creating it when @create); prints the error. */
+CohortWorkspace *cohort_cli_open_workspace  (CohortCli    *cli,
+                                             gboolean      create);
+
+/* "cohort: <message>" on stderr; returns @code. */
+int              cohort_cli_fail            (CohortCli    *cli,
+                                             int           code,
+                                             const char   *format,
+                                             ...) G_GNUC_PRINTF (3, 4);
+int              cohort_cli_fail_error      (CohortCli    *cli,
+                                             const GError *error);
+
+/* Pretty JSON of @node on stdout, with a final newline. */
+void             cohort_cli_print_json      (JsonNode     *node);
+
+/* TRUE when stderr is a terminal (progress goes there only then). */
+gboolean         cohort_cli_stderr_is_tty   (void);
+
+/* A segment as the JSON object of `segments list/show --json`. */
+struct _CohortSegment;
+JsonNode *cohort_cli_segment_to_json (struct _CohortSegment *segment,
+                                      gboolean               with_criteria);
+
+/* Command groups (each in its own file). */
+int cohort_cli_segments  (CohortCli *cli, int argc, char **argv);
+
+G_END_DECLS

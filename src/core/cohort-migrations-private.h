@@ -1,0 +1,13 @@
+/* Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int         cohort_migrations_count (void);
+const char *cohort_migrations_get   (int version);   /* 1-based */
+
+G_END_DECLS

@@ -1,0 +1,168 @@
+/* cohort-migrations.c: the workspace schema, one script per version
+ *
+ * Version N of the schema is reached by running scripts[0..N-1] in order,
+ * each in its own transaction that also sets PRAGMA user_version. Never edit
+ * a script that has shipped: add a new one at the end.
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "cohort-migrations-private.h"
+
+static const char *const scripts[] = {
+  /* 1: customers, attributes, segments, manual membership */
+  "CREATE TABLE meta ("
+  "  key   TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL"
+  ") WITHOUT ROWID;"
+
+  /* Attribute names as imported (case-sensitive) and their type. */
+  "CREATE TABLE attributes ("
+  "  id   INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  type TEXT NOT NULL DEFAULT 'string'"
+  "       CHECK (type IN ('string', 'number', 'boolean', 'timestamp'))"
+  ");"
+
+  /* ordinal is the customer's stable position in every bitmap. */
+  "CREATE TABLE customers ("
+  "  ordinal     INTEGER PRIMARY KEY,"
+  "  id          TEXT,"
+  "  email       TEXT COLLATE NOCASE,"
+  "  attrs       BLOB NOT NULL DEFAULT x'',"
+  "  added_at    INTEGER NOT NULL,"
+  "  modified_at INTEGER NOT NULL,"
+  "  CHECK (id IS NOT NULL OR email IS NOT NULL)"
+  ");"
+  "CREATE UNIQUE INDEX customers_by_id ON customers (id) WHERE id IS NOT NULL;"
+  "CREATE UNIQUE INDEX customers_by_email ON customers (email) WHERE email IS NOT NULL;"
+
+  /* AUTOINCREMENT: a deleted segment's id is never reused (undo, sync links). */
+  "CREATE TABLE segments ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name        TEXT NOT NULL,"
+  "  name_key    TEXT NOT NULL UNIQUE,"   /* NFKC + casefold of name */
+  "  kind        TEXT NOT NULL CHECK (kind IN ('manual', 'data-driven')),"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  active      INTEGER NOT NULL DEFAULT 1,"
+  "  criteria    TEXT,"                   /* JSON, spec/criteria.md */
+  "  created_at  INTEGER NOT NULL,"
+  "  updated_at  INTEGER NOT NULL"
+  ");"
+
+  /* Which segments a segment's criteria refer to (kept with the criteria). */
+  "CREATE TABLE segment_refs ("
+  "  segment INTEGER NOT NULL REFERENCES segments (id) ON DELETE CASCADE,"
+  "  target  INTEGER NOT NULL REFERENCES segments (id),"
+  "  PRIMARY KEY (segment, target)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX segment_refs_by_target ON segment_refs (target);"
+
+  /* Members of manual segments. */
+  "CREATE TABLE segment_members ("
+  "  segment  INTEGER NOT NULL REFERENCES segments (id) ON DELETE CASCADE,"
+  "  customer INTEGER NOT NULL REFERENCES customers (ordinal) ON DELETE CASCADE,"
+  "  PRIMARY KEY (segment, customer)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX segment_members_by_customer ON segment_members (customer);",
+
+  /* 2: sync with Customer.io */
+  /* Changes sync must carry, in order, written in the same transaction as
+   * the change. A row leaves only once the server confirmed it. segment is
+   * a local id with no foreign key: a delete must outlive its segment. */
+  "CREATE TABLE sync_outbox ("
+  "  seq        INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  segment    INTEGER NOT NULL,"
+  "  op         TEXT NOT NULL"
+  "             CHECK (op IN ('create', 'delete', 'activate', 'deactivate', 'members')),"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX sync_outbox_by_segment ON sync_outbox (segment);"
+
+  /* A local segment and the remote (manual) segment that publishes it.
+   * state 'pending': a create was (maybe) sent and not confirmed; create_ref
+   * is written into the remote description so the next sync recognises the
+   * segment in the remote list instead of creating it again. 'unlinked': the
+   * remote segment was deleted in Customer.io; the user decides what next. */
+  "CREATE TABLE sync_links ("
+  "  segment      INTEGER PRIMARY KEY,"
+  "  remote_id    INTEGER UNIQUE,"
+  "  state        TEXT NOT NULL CHECK (state IN ('pending', 'linked', 'unlinked')),"
+  "  create_ref   TEXT NOT NULL,"
+  "  remote_name  TEXT NOT NULL,"
+  "  pending_since INTEGER,"
+  "  linked_at    INTEGER"
+  ");"
+
+  /* The membership Customer.io confirmed, per linked segment (for diffs). */
+  "CREATE TABLE sync_pushed ("
+  "  segment INTEGER NOT NULL,"
+  "  id_type TEXT NOT NULL CHECK (id_type IN ('id', 'email')),"
+  "  ident   TEXT NOT NULL,"
+  "  PRIMARY KEY (segment, id_type, ident)"
+  ") WITHOUT ROWID;"
+
+  /* People sent with identify (so they are not sent again). */
+  "CREATE TABLE sync_identified ("
+  "  id_type       TEXT NOT NULL CHECK (id_type IN ('id', 'email')),"
+  "  ident         TEXT NOT NULL,"
+  "  identified_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (id_type, ident)"
+  ") WITHOUT ROWID;"
+
+  /* The last pulled list of Customer.io segments. */
+  "CREATE TABLE remote_segments ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  name        TEXT NOT NULL,"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  type        TEXT NOT NULL,"
+  "  state       TEXT,"
+  "  progress    INTEGER,"
+  "  tags        TEXT,"
+  "  count       INTEGER,"
+  "  created_at  INTEGER,"
+  "  updated_at  INTEGER,"
+  "  pulled_at   INTEGER NOT NULL"
+  ");"
+
+  /* A remote manual segment's membership, pulled page by page. */
+  "CREATE TABLE remote_members ("
+  "  remote_segment INTEGER NOT NULL,"
+  "  position       INTEGER NOT NULL,"
+  "  cio_id         TEXT,"
+  "  id             TEXT,"
+  "  email          TEXT,"
+  "  PRIMARY KEY (remote_segment, position)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE remote_member_pulls ("
+  "  remote_segment INTEGER PRIMARY KEY,"
+  "  complete       INTEGER NOT NULL DEFAULT 0,"
+  "  total          INTEGER NOT NULL DEFAULT 0,"
+  "  pulled_at      INTEGER NOT NULL"
+  ");"
+
+  /* What the last sync said about each local segment. */
+  "CREATE TABLE sync_status ("
+  "  segment      INTEGER PRIMARY KEY,"
+  "  state        TEXT NOT NULL CHECK (state IN ('synced', 'error', 'unlinked')),"
+  "  error        TEXT,"
+  "  local_count  INTEGER,"
+  "  remote_count INTEGER,"
+  "  synced_at    INTEGER NOT NULL"
+  ");",
+};
+
+int
+cohort_migrations_count (void)
+{
+  return G_N_ELEMENTS (scripts);
+}
+
+const char *
+cohort_migrations_get (int version)
+{
+  g_return_val_if_fail (version >= 1 && version <= (int) G_N_ELEMENTS (scripts), NULL);
+  return scripts[version - 1];
+}

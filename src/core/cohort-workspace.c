@@ -1,0 +1,659 @@
+/* cohort-workspace.c: the SQLite file that holds everything
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "cohort-migrations-private.h"
+#include "cohort-workspace.h"
+
+/* PRAGMA application_id: "Cohr" */
+#define COHORT_APPLICATION_ID 0x436f6872
+
+struct _CohortWorkspace
+{
+  GObject     parent_instance;
+
+  char       *path;
+  char       *uuid;
+  sqlite3    *db;
+  GHashTable *statements;     /* SQL text -> sqlite3_stmt */
+  guint       depth;          /* transaction nesting */
+  guint       pending_changes;
+  gint64      data_version;   /* PRAGMA data_version last seen */
+};
+
+G_DEFINE_FINAL_TYPE (CohortWorkspace, cohort_workspace, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (cohort-workspace-error-quark, cohort_workspace_error)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+int
+cohort_workspace_schema_version (void)
+{
+  return cohort_migrations_count ();
+}
+
+static void
+cohort_workspace_finalize (GObject *object)
+{
+  CohortWorkspace *self = (CohortWorkspace *) object;
+
+  if (self->depth > 0)
+    {
+      g_warning ("Workspace closed inside a transaction: rolling back");
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  g_free (self->uuid);
+
+  G_OBJECT_CLASS (cohort_workspace_parent_class)->finalize (object);
+}
+
+static void
+cohort_workspace_class_init (CohortWorkspaceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cohort_workspace_finalize;
+
+  /**
+   * CohortWorkspace::changed:
+   * @what: a #CohortChange mask
+   *
+   * Emitted after a change was committed through this connection, or when
+   * cohort_workspace_check_external_changes() found another process's.
+   */
+  signals[CHANGED] = g_signal_new ("changed",
+                                   G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+finalize_statement (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+static void
+cohort_workspace_init (CohortWorkspace *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            finalize_statement);
+}
+
+char *
+cohort_workspace_default_path (void)
+{
+  const char *env = g_getenv ("COHORT_WORKSPACE");
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_data_dir (), "cohort", "workspace.cohort", NULL);
+}
+
+static int
+error_code_for_sqlite (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+      return COHORT_WORKSPACE_ERROR_CORRUPT;
+    case SQLITE_NOTADB:
+      return COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return COHORT_WORKSPACE_ERROR_BUSY;
+    case SQLITE_CONSTRAINT:
+      return COHORT_WORKSPACE_ERROR_EXISTS;
+    default:
+      return COHORT_WORKSPACE_ERROR_FAILED;
+    }
+}
+
+gboolean
+cohort_workspace_db_error (CohortWorkspace  *self,
+                           GError          **error,
+                           const char       *what)
+{
+  int rc = sqlite3_extended_errcode (self->db);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, COHORT_WORKSPACE_ERROR, error_code_for_sqlite (rc),
+                   _("The workspace “%s” is damaged (%s): %s"),
+                   self->path, what, sqlite3_errmsg (self->db));
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_BUSY,
+                   _("The workspace “%s” is busy in another program; try again (%s)"),
+                   self->path, what);
+      break;
+    case SQLITE_READONLY:
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_FAILED,
+                   _("The workspace “%s” cannot be written: it is read-only (%s)"),
+                   self->path, what);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_FAILED,
+                   _("The disk holding “%s” is full (%s)"), self->path, what);
+      break;
+    default:
+      g_set_error (error, COHORT_WORKSPACE_ERROR, error_code_for_sqlite (rc),
+                   "%s: %s", what, sqlite3_errmsg (self->db));
+      break;
+    }
+  return FALSE;
+}
+
+/* Looks at the first bytes before SQLite does anything with the file, so
+ * that a foreign or truncated file is refused without being touched. */
+static gboolean
+check_file_header (const char  *path,
+                   gboolean    *out_empty,
+                   GError     **error)
+{
+  static const char magic[16] = "SQLite format 3";
+  guint8 header[100];
+  GStatBuf st;
+  FILE *f;
+  size_t n;
+  guint32 page_size, n_pages, change_counter, valid_for;
+
+  *out_empty = FALSE;
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot open “%s”: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE,
+                   _("“%s” is a folder, not a Cohort workspace"), path);
+      return FALSE;
+    }
+  if (st.st_size == 0)
+    {
+      *out_empty = TRUE;
+      return TRUE;
+    }
+
+  f = g_fopen (path, "rb");
+  if (f == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot open “%s”: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  n = fread (header, 1, sizeof header, f);
+  fclose (f);
+
+  if (n < sizeof magic || memcmp (header, magic, sizeof magic) != 0)
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE,
+                   _("“%s” is not a Cohort workspace"), path);
+      return FALSE;
+    }
+  if (n < sizeof header)
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
+                   _("The workspace “%s” is damaged: the file is truncated"), path);
+      return FALSE;
+    }
+
+  page_size = ((guint32) header[16] << 8) | header[17];
+  if (page_size == 1)
+    page_size = 65536;
+  n_pages = GUINT32_FROM_BE (*(guint32 *) (header + 28));
+  change_counter = GUINT32_FROM_BE (*(guint32 *) (header + 24));
+  valid_for = GUINT32_FROM_BE (*(guint32 *) (header + 92));
+  if (page_size < 512 || (page_size & (page_size - 1)) != 0)
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
+                   _("The workspace “%s” is damaged: its header is invalid"), path);
+      return FALSE;
+    }
+  if (n_pages > 0 && change_counter == valid_for &&
+      (guint64) st.st_size < (guint64) n_pages * page_size)
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
+                   _("The workspace “%s” is damaged: the file is truncated "
+                     "(%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)"),
+                   path, (guint64) st.st_size, (guint64) n_pages * page_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pragma_int (CohortWorkspace  *self,
+            const char       *sql,
+            gint64           *out,
+            GError          **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return cohort_workspace_db_error (self, error, sql);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  else if (rc == SQLITE_DONE)
+    *out = 0;
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return cohort_workspace_db_error (self, error, sql);
+  return TRUE;
+}
+
+static gboolean
+migrate (CohortWorkspace  *self,
+         gint64            from,
+         GError          **error)
+{
+  for (int v = (int) from + 1; v <= cohort_migrations_count (); v++)
+    {
+      g_autofree char *set_version = NULL;
+
+      g_debug ("Migrating %s to schema %d", self->path, v);
+      if (!cohort_workspace_begin (self, error))
+        return FALSE;
+      if (!cohort_workspace_exec (self, cohort_migrations_get (v), error))
+        goto fail;
+      if (v == 1)
+        {
+          g_autofree char *uuid = g_uuid_string_random ();
+          g_autofree char *app_id = g_strdup_printf ("PRAGMA application_id = %d",
+                                                     COHORT_APPLICATION_ID);
+
+          if (!cohort_workspace_exec (self, app_id, error) ||
+              !cohort_workspace_set_meta (self, "uuid", uuid, error) ||
+              !cohort_workspace_set_meta (self, "data_generation", "1", error))
+            goto fail;
+        }
+      set_version = g_strdup_printf ("PRAGMA user_version = %d", v);
+      if (!cohort_workspace_exec (self, set_version, error))
+        goto fail;
+      if (!cohort_workspace_commit (self, error))
+        return FALSE;
+      continue;
+
+    fail:
+      cohort_workspace_rollback (self);
+      g_prefix_error (error, _("Cannot upgrade the workspace to version %d: "), v);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+CohortWorkspace *
+cohort_workspace_open (const char                *path,
+                       CohortWorkspaceOpenFlags   flags,
+                       GError                   **error)
+{
+  g_autoptr(CohortWorkspace) self = NULL;
+  gboolean exists, empty = FALSE;
+  gint64 app_id = 0, version = 0, n_tables = 0;
+  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  if (!exists)
+    {
+      g_autofree char *dir = NULL;
+
+      if (!(flags & COHORT_WORKSPACE_OPEN_CREATE))
+        {
+          g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND,
+                       _("There is no workspace at “%s”"), path);
+          return NULL;
+        }
+      dir = g_path_get_dirname (path);
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Cannot create the folder “%s”: %s"), dir, g_strerror (saved));
+          return NULL;
+        }
+      open_flags |= SQLITE_OPEN_CREATE;
+    }
+  else if (!check_file_header (path, &empty, error))
+    return NULL;
+
+  self = g_object_new (COHORT_TYPE_WORKSPACE, NULL);
+  self->path = g_strdup (path);
+
+  rc = sqlite3_open_v2 (path, &self->db, open_flags, NULL);
+  if (rc != SQLITE_OK)
+    {
+      if (self->db == NULL)
+        {
+          g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_FAILED,
+                       _("Cannot open “%s”: out of memory"), path);
+          return NULL;
+        }
+      cohort_workspace_db_error (self, error, _("opening"));
+      g_prefix_error (error, _("Cannot open “%s”: "), path);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 10000);
+
+  /* Read-only look first: nothing below writes until we know the file is ours. */
+  if (!pragma_int (self, "PRAGMA application_id", &app_id, error) ||
+      !pragma_int (self, "PRAGMA user_version", &version, error) ||
+      !pragma_int (self, "SELECT count(*) FROM sqlite_master", &n_tables, error))
+    {
+      if (error && *error && (*error)->domain == COHORT_WORKSPACE_ERROR &&
+          (*error)->code == COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE)
+        {
+          g_clear_error (error);
+          g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE,
+                       _("“%s” is not a Cohort workspace"), path);
+        }
+      return NULL;
+    }
+
+  if (app_id != COHORT_APPLICATION_ID && (app_id != 0 || version != 0 || n_tables != 0))
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE,
+                   _("“%s” is a database of another program, not a Cohort workspace"), path);
+      return NULL;
+    }
+  if (version > cohort_migrations_count ())
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_TOO_NEW,
+                   _("The workspace “%s” was made by a newer version of Cohort "
+                     "(format %" G_GINT64_FORMAT ", this version reads up to %d); "
+                     "update Cohort to open it"),
+                   path, version, cohort_migrations_count ());
+      return NULL;
+    }
+
+  if (!cohort_workspace_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !cohort_workspace_exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !cohort_workspace_exec (self, "PRAGMA synchronous = NORMAL", error))
+    return NULL;
+
+  if (version < cohort_migrations_count () && !migrate (self, version, error))
+    return NULL;
+
+  self->uuid = cohort_workspace_get_meta (self, "uuid");
+  if (self->uuid == NULL)
+    {
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
+                   _("The workspace “%s” is damaged: it has no identity"), path);
+      return NULL;
+    }
+  pragma_int (self, "PRAGMA data_version", &self->data_version, NULL);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+cohort_workspace_get_path (CohortWorkspace *self)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), NULL);
+  return self->path;
+}
+
+const char *
+cohort_workspace_get_uuid (CohortWorkspace *self)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), NULL);
+  return self->uuid;
+}
+
+sqlite3 *
+cohort_workspace_get_db (CohortWorkspace *self)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), NULL);
+  return self->db;
+}
+
+sqlite3_stmt *
+cohort_workspace_prepare (CohortWorkspace  *self,
+                          const char       *sql,
+                          GError          **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), NULL);
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      cohort_workspace_db_error (self, error, _("preparing a query"));
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+gboolean
+cohort_workspace_exec (CohortWorkspace  *self,
+                       const char       *sql,
+                       GError          **error)
+{
+  char *msg = NULL;
+  int rc;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+
+  rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+  sqlite3_free (msg);
+  if (rc != SQLITE_OK)
+    return cohort_workspace_db_error (self, error, _("updating the workspace"));
+  return TRUE;
+}
+
+gboolean
+cohort_workspace_begin (CohortWorkspace  *self,
+                        GError          **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+
+  if (self->depth == 0)
+    {
+      if (!cohort_workspace_exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      self->pending_changes = 0;
+    }
+  else
+    {
+      sql = g_strdup_printf ("SAVEPOINT cohort_%u", self->depth);
+      if (!cohort_workspace_exec (self, sql, error))
+        return FALSE;
+    }
+  self->depth++;
+  return TRUE;
+}
+
+gboolean
+cohort_workspace_commit (CohortWorkspace  *self,
+                         GError          **error)
+{
+  guint changes;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (self->depth > 1)
+    {
+      g_autofree char *sql = g_strdup_printf ("RELEASE cohort_%u", self->depth - 1);
+
+      if (!cohort_workspace_exec (self, sql, error))
+        {
+          cohort_workspace_rollback (self);
+          return FALSE;
+        }
+      self->depth--;
+      return TRUE;
+    }
+
+  if (!cohort_workspace_exec (self, "COMMIT", error))
+    {
+      cohort_workspace_rollback (self);
+      return FALSE;
+    }
+  self->depth = 0;
+  changes = self->pending_changes;
+  self->pending_changes = 0;
+  /* Our own commit bumps data_version only for other connections; keep ours current. */
+  pragma_int (self, "PRAGMA data_version", &self->data_version, NULL);
+  if (changes != 0)
+    g_signal_emit (self, signals[CHANGED], 0, changes);
+  return TRUE;
+}
+
+void
+cohort_workspace_rollback (CohortWorkspace *self)
+{
+  g_return_if_fail (COHORT_IS_WORKSPACE (self));
+  g_return_if_fail (self->depth > 0);
+
+  if (self->depth > 1)
+    {
+      g_autofree char *sql = g_strdup_printf ("ROLLBACK TO cohort_%u; RELEASE cohort_%u",
+                                              self->depth - 1, self->depth - 1);
+      sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+      self->depth--;
+      return;
+    }
+  /* Fails harmlessly when SQLite already rolled back by itself. */
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  self->depth = 0;
+  self->pending_changes = 0;
+}
+
+gboolean
+cohort_workspace_in_transaction (CohortWorkspace *self)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+  return self->depth > 0;
+}
+
+gboolean
+cohort_workspace_note_change (CohortWorkspace  *self,
+                              CohortChange      what,
+                              GError          **error)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if ((what & (COHORT_CHANGE_CUSTOMERS | COHORT_CHANGE_MEMBERS)) != 0 &&
+      (self->pending_changes & (COHORT_CHANGE_CUSTOMERS | COHORT_CHANGE_MEMBERS)) == 0)
+    {
+      sqlite3_stmt *stmt;
+
+      stmt = cohort_workspace_prepare (self,
+                                       "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                                       "WHERE key = 'data_generation'", error);
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        return cohort_workspace_db_error (self, error, _("recording a change"));
+    }
+  self->pending_changes |= what;
+  return TRUE;
+}
+
+gint64
+cohort_workspace_get_data_generation (CohortWorkspace *self)
+{
+  g_autofree char *value = cohort_workspace_get_meta (self, "data_generation");
+
+  return value ? g_ascii_strtoll (value, NULL, 10) : 0;
+}
+
+gboolean
+cohort_workspace_check_external_changes (CohortWorkspace *self)
+{
+  gint64 version = 0;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
+
+  if (self->depth > 0 || !pragma_int (self, "PRAGMA data_version", &version, NULL))
+    return FALSE;
+  if (version == self->data_version)
+    return FALSE;
+  self->data_version = version;
+  g_signal_emit (self, signals[CHANGED], 0, (guint) COHORT_CHANGE_ALL);
+  return TRUE;
+}
+
+char *
+cohort_workspace_get_meta (CohortWorkspace *self,
+                           const char      *key)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  stmt = cohort_workspace_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+cohort_workspace_set_meta (CohortWorkspace  *self,
+                           const char       *key,
+                           const char       *value,
+                           GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = cohort_workspace_prepare (self,
+                                   "INSERT INTO meta (key, value) VALUES (?, ?) "
+                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return cohort_workspace_db_error (self, error, _("saving a setting"));
+  return TRUE;
+}
