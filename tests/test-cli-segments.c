@@ -1,0 +1,281 @@
+/* Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+
+#include "cohort-test-cli.h"
+
+typedef struct
+{
+  char *dir;
+  char *ws;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("cohort-cli-XXXXXX", NULL);
+  f->ws = g_build_filename (f->dir, "w.cohort", NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", ".index" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *p = g_strconcat (f->ws, suffixes[i], NULL);
+      g_remove (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->ws);
+}
+
+static void
+test_version_help (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+
+  cli_run (&r, NULL, "--version");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "cohort "));
+  cli_result_clear (&r);
+
+  cli_run (&r, NULL, "--help");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "segments"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "--help");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "create"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "create", "--help");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "--data-driven"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "frobnicate");
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "frobnicate"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "frobnicate");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "list", "--no-such-option");
+  g_assert_cmpint (r.status, ==, 2);
+}
+
+static void
+test_create_list_show (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *segments;
+  JsonObject *s;
+  gint64 id;
+
+  cli_run (&r, f->ws, "segments", "create", "VIP", "--manual", "--description", "Big spenders");
+  g_assert_cmpint (r.status, ==, 0);
+  id = g_ascii_strtoll (r.out, NULL, 10);
+  g_assert_cmpint (id, >, 0);
+  g_assert_cmpstr (g_strstrip (r.out), ==, "1");
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "create", "Active users", "--data-driven");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "list", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  root = cli_json (&r);
+  segments = json_object_get_array_member (json_node_get_object (root), "segments");
+  g_assert_cmpuint (json_array_get_length (segments), ==, 2);
+  s = json_array_get_object_element (segments, 0);      /* sorted by name */
+  g_assert_cmpstr (json_object_get_string_member (s, "name"), ==, "Active users");
+  g_assert_cmpstr (json_object_get_string_member (s, "kind"), ==, "data-driven");
+  s = json_array_get_object_element (segments, 1);
+  g_assert_cmpint (json_object_get_int_member (s, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (s, "name"), ==, "VIP");
+  g_assert_cmpstr (json_object_get_string_member (s, "kind"), ==, "manual");
+  g_assert_true (json_object_get_boolean_member (s, "active"));
+  g_assert_cmpstr (json_object_get_string_member (s, "description"), ==, "Big spenders");
+  g_assert_cmpint (json_object_get_int_member (s, "created_at"), >, 1700000000);
+  g_assert_cmpint (json_object_get_int_member (s, "updated_at"), >=,
+                   json_object_get_int_member (s, "created_at"));
+  g_assert_cmpuint (json_object_get_size (s), ==, 7);
+  g_clear_pointer (&root, json_node_unref);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "show", "vip", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  root = cli_json (&r);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "name"), ==, "VIP");
+  g_clear_pointer (&root, json_node_unref);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "show", "1");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "VIP"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "list");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Active users"));
+  g_assert_nonnull (strstr (r.out, "VIP"));
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+
+  /* Usage: no kind, both kinds, no name. */
+  cli_run (&r, f->ws, "segments", "create", "X");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "create", "X", "--manual", "--data-driven");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "create", "--manual");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+
+  /* Failures: duplicate name, no such segment, empty name. */
+  cli_run (&r, f->ws, "segments", "create", "Dup", "--manual");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "create", "DUP", "--data-driven");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "already exists"));
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "create", "   ", "--manual");
+  g_assert_cmpint (r.status, ==, 1);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "show", "Nope");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "Nope"));
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "delete", "999");
+  g_assert_cmpint (r.status, ==, 1);
+  cli_result_clear (&r);
+}
+
+static void
+test_unreadable_workspace (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autofree char *png = g_build_filename (f->dir, "picture.png", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  g_assert_true (g_file_set_contents (png, "\x89PNG\r\n\x1a\nnot really", -1, NULL));
+  g_file_get_contents (png, &before, NULL, NULL);
+  cli_run (&r, png, "segments", "list");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "not a Cohort workspace"));
+  g_file_get_contents (png, &after, NULL, NULL);
+  g_assert_cmpstr (before, ==, after);
+  g_remove (png);
+  cli_result_clear (&r);
+
+  /* Listing a workspace that does not exist is an error, not a new file. */
+  cli_run (&r, f->ws, "segments", "list");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_false (g_file_test (f->ws, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_change_commands (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *s;
+
+  cli_run (&r, f->ws, "segments", "create", "Trial", "--manual");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "rename", "Trial", "Trial users");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "rename", "Trial users");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "deactivate", "trial users");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "describe", "1", "On a free trial");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "show", "1", "--json");
+  root = cli_json (&r);
+  s = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (s, "name"), ==, "Trial users");
+  g_assert_false (json_object_get_boolean_member (s, "active"));
+  g_assert_cmpstr (json_object_get_string_member (s, "description"), ==, "On a free trial");
+  g_clear_pointer (&root, json_node_unref);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "activate", "1");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "duplicate", "1");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (g_strstrip (r.out), ==, "2");
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "delete", "Trial users");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "list", "--json");
+  root = cli_json (&r);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (root),
+                                                                        "segments")), ==, 1);
+}
+
+static void
+test_env_workspace (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autofree char *env = g_strconcat ("COHORT_WORKSPACE=", f->ws, NULL);
+  const char *envv[] = { env, NULL };
+
+  cli_run_env (&r, NULL, envv, (const char *[]) { "segments", "create", "From env", "--manual", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_file_test (f->ws, G_FILE_TEST_EXISTS));
+  cli_result_clear (&r);
+
+  /* --workspace after the command works too. */
+  cli_run (&r, NULL, "segments", "list", "--json", "--workspace", f->ws);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "From env"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/cli/segments/version-help", test_version_help);
+  ADD ("/cli/segments/create-list-show", test_create_list_show);
+  ADD ("/cli/segments/errors", test_errors);
+  ADD ("/cli/segments/unreadable-workspace", test_unreadable_workspace);
+  ADD ("/cli/segments/change-commands", test_change_commands);
+  ADD ("/cli/segments/env-workspace", test_env_workspace);
+  return g_test_run ();
+}
