@@ -1,0 +1,215 @@
+/* cohort-segment-row.c: one segment in the sidebar list
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cohort-segment-row.h"
+
+struct _CohortSegmentRow
+{
+  GtkWidget parent_instance;
+
+  CohortSegment *segment;
+
+  GtkImage *kind_image;
+  GtkLabel *name_label;
+  GtkLabel *kind_label;
+  GtkLabel *count_label;
+};
+
+G_DEFINE_FINAL_TYPE (CohortSegmentRow, cohort_segment_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SEGMENT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+const char *
+cohort_segment_kind_icon_name (CohortSegmentKind kind)
+{
+  return kind == COHORT_SEGMENT_DATA_DRIVEN ? "cohort-data-driven-symbolic"
+                                            : "cohort-manual-symbolic";
+}
+
+const char *
+cohort_segment_kind_label (CohortSegmentKind kind)
+{
+  return kind == COHORT_SEGMENT_DATA_DRIVEN ? _("Data-driven") : _("Manual");
+}
+
+char *
+cohort_segment_format_count (gint64 count)
+{
+  /* Not counted yet (a data-driven segment without rules, say) */
+  if (count < 0)
+    return g_strdup (_("—"));
+
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+}
+
+static void
+cohort_segment_row_update (CohortSegmentRow *self)
+{
+  CohortSegment *segment = self->segment;
+  g_autofree char *count = NULL;
+  g_autofree char *count_tooltip = NULL;
+  CohortSegmentKind kind;
+  gboolean active;
+  gint64 n;
+
+  if (segment == NULL)
+    {
+      gtk_label_set_label (self->name_label, "");
+      gtk_label_set_label (self->kind_label, "");
+      gtk_label_set_label (self->count_label, "");
+      gtk_image_clear (self->kind_image);
+      return;
+    }
+
+  kind = cohort_segment_get_kind (segment);
+  active = cohort_segment_get_active (segment);
+  n = cohort_segment_get_count (segment);
+
+  gtk_image_set_from_icon_name (self->kind_image, cohort_segment_kind_icon_name (kind));
+  gtk_label_set_label (self->name_label, cohort_segment_get_name (segment));
+
+  if (active)
+    gtk_label_set_label (self->kind_label, cohort_segment_kind_label (kind));
+  else
+    {
+      /* Translators: the kind of a segment, then that it is inactive, e.g. "Manual · Inactive" */
+      g_autofree char *text = g_strdup_printf (_("%s · Inactive"), cohort_segment_kind_label (kind));
+      gtk_label_set_label (self->kind_label, text);
+    }
+
+  count = cohort_segment_format_count (n);
+  gtk_label_set_label (self->count_label, count);
+  if (n < 0)
+    count_tooltip = g_strdup (_("Members not counted yet"));
+  else
+    count_tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GINT64_FORMAT " member",
+                                                  "%'" G_GINT64_FORMAT " members", (gulong) n), n);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), count_tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->count_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, count_tooltip,
+                                  -1);
+
+  if (active)
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "inactive");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self), "inactive");
+}
+
+static void
+cohort_segment_row_dispose (GObject *object)
+{
+  CohortSegmentRow *self = COHORT_SEGMENT_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_SEGMENT_ROW);
+  g_clear_object (&self->segment);
+
+  G_OBJECT_CLASS (cohort_segment_row_parent_class)->dispose (object);
+}
+
+static void
+cohort_segment_row_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  CohortSegmentRow *self = COHORT_SEGMENT_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SEGMENT:
+      g_value_set_object (value, self->segment);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cohort_segment_row_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  CohortSegmentRow *self = COHORT_SEGMENT_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SEGMENT:
+      cohort_segment_row_set_segment (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cohort_segment_row_class_init (CohortSegmentRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cohort_segment_row_dispose;
+  object_class->get_property = cohort_segment_row_get_property;
+  object_class->set_property = cohort_segment_row_set_property;
+
+  properties[PROP_SEGMENT] =
+    g_param_spec_object ("segment", NULL, NULL,
+                         COHORT_TYPE_SEGMENT,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-segment-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, kind_image);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, kind_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, count_label);
+}
+
+static void
+cohort_segment_row_init (CohortSegmentRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+cohort_segment_row_new (void)
+{
+  return g_object_new (COHORT_TYPE_SEGMENT_ROW, NULL);
+}
+
+CohortSegment *
+cohort_segment_row_get_segment (CohortSegmentRow *self)
+{
+  g_return_val_if_fail (COHORT_IS_SEGMENT_ROW (self), NULL);
+
+  return self->segment;
+}
+
+void
+cohort_segment_row_set_segment (CohortSegmentRow *self,
+                                CohortSegment    *segment)
+{
+  g_return_if_fail (COHORT_IS_SEGMENT_ROW (self));
+  g_return_if_fail (segment == NULL || COHORT_IS_SEGMENT (segment));
+
+  if (g_set_object (&self->segment, segment))
+    {
+      cohort_segment_row_update (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
+    }
+}

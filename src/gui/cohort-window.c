@@ -1,0 +1,964 @@
+/* cohort-window.c: the main window: the segment list and a segment's page
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cohort-segment.h"
+#include "cohort-segment-dialog.h"
+#include "cohort-segment-page.h"
+#include "cohort-segment-row.h"
+#include "cohort-window.h"
+
+struct _CohortWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  CohortWorkspace *workspace;
+  GSettings *settings;               /* NULL when the schema is not installed */
+  GtkFileChooserNative *chooser;
+
+  /* What Undo needs after a delete, while its toast is shown. */
+  CohortSegmentSnapshot *undo_snapshot;
+  AdwToast *undo_toast;
+
+  /* Set while the selection changes because of the program, not the user. */
+  guint selecting : 1;
+
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  AdwLeaflet *leaflet;
+  AdwWindowTitle *sidebar_title;
+  AdwWindowTitle *status_title;
+  GtkButton *create_button;
+  GtkMenuButton *menu_button;
+  GtkToggleButton *search_button;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkStack *sidebar_stack;
+  GtkListView *segment_list;
+  AdwWindowTitle *content_title;
+  GtkButton *back_button;
+  GtkStack *content_stack;
+  CohortSegmentPage *segment_page;
+  GtkStack *status_stack;
+  AdwStatusPage *empty_page;
+  GtkButton *empty_create_button;
+  AdwStatusPage *no_workspace_page;
+
+  GListStore *segment_store;
+  GtkStringFilter *name_filter;
+  GtkSortListModel *sort_model;
+  GtkSingleSelection *selection;
+};
+
+G_DEFINE_FINAL_TYPE (CohortWindow, cohort_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_WORKSPACE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void reload_segments (CohortWindow *self);
+
+static CohortSegment *
+get_selected_segment (CohortWindow *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static void
+add_toast (CohortWindow *self,
+           const char   *title)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+show_error_dialog (CohortWindow *self,
+                   const char   *heading,
+                   const char   *body)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+update_actions (CohortWindow *self)
+{
+  gboolean has_workspace = self->workspace != NULL;
+  gboolean has_selection = has_workspace && get_selected_segment (self) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-segment", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.edit-segment", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-active", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.duplicate-segment", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-segment", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete",
+                                 has_workspace && self->undo_snapshot != NULL);
+}
+
+/* Shows the page that fits the state: no workspace, no segments at all,
+ * nothing matching the search, or the list with the selected segment. */
+static void
+update_view (CohortWindow *self)
+{
+  CohortSegment *selected = get_selected_segment (self);
+
+  if (self->workspace == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->status_stack, "no-workspace");
+      gtk_stack_set_visible_child_name (self->main_stack, "status");
+    }
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->segment_store)) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->status_stack, "empty");
+      gtk_stack_set_visible_child_name (self->main_stack, "status");
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+    }
+  else
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "segments");
+      gtk_stack_set_visible_child_name (self->sidebar_stack,
+                                        g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0
+                                        ? "list" : "no-results");
+    }
+
+  cohort_segment_page_set_segment (self->segment_page, selected);
+  gtk_stack_set_visible_child_name (self->content_stack, selected ? "segment" : "none");
+
+  update_actions (self);
+}
+
+static void
+selection_changed_cb (CohortWindow *self)
+{
+  update_view (self);
+
+  /* On a narrow window, picking a segment shows its page. */
+  if (!self->selecting && get_selected_segment (self) != NULL &&
+      adw_leaflet_get_folded (self->leaflet) &&
+      gtk_widget_has_focus (GTK_WIDGET (self->segment_list)))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+segment_activated_cb (CohortWindow *self,
+                      guint         position)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+back_clicked_cb (CohortWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+leaflet_folded_cb (CohortWindow *self)
+{
+  /* Unfolded, both panes show: keep the sidebar as the leaflet's child so
+   * that folding again starts at the list. */
+  if (!adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
+}
+
+static void
+search_changed_cb (CohortWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  gtk_string_filter_set_search (self->name_filter, *text ? text : NULL);
+  update_view (self);
+}
+
+static void
+stop_search_cb (CohortWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->segment_list));
+}
+
+static void
+search_activate_cb (CohortWindow *self)
+{
+  /* Enter in the search entry opens the first match. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    {
+      gtk_single_selection_set_selected (self->selection, 0);
+      if (adw_leaflet_get_folded (self->leaflet))
+        adw_leaflet_set_visible_child_name (self->leaflet, "content");
+    }
+}
+
+static void
+list_item_setup_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, cohort_segment_row_new ());
+}
+
+static void
+list_item_bind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  user_data)
+{
+  CohortSegmentRow *row = COHORT_SEGMENT_ROW (gtk_list_item_get_child (item));
+
+  cohort_segment_row_set_segment (row, gtk_list_item_get_item (item));
+}
+
+static void
+list_item_unbind_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  CohortSegmentRow *row = COHORT_SEGMENT_ROW (gtk_list_item_get_child (item));
+
+  cohort_segment_row_set_segment (row, NULL);
+}
+
+/* Undo after delete */
+
+static void
+clear_undo (CohortWindow *self)
+{
+  g_clear_pointer (&self->undo_snapshot, cohort_segment_snapshot_free);
+  if (self->undo_toast != NULL)
+    {
+      AdwToast *toast = g_steal_pointer (&self->undo_toast);
+
+      g_object_remove_weak_pointer (G_OBJECT (toast), (gpointer *) &self->undo_toast);
+      adw_toast_dismiss (toast);
+    }
+  update_actions (self);
+}
+
+static void
+undo_toast_dismissed_cb (CohortWindow *self,
+                         AdwToast     *toast)
+{
+  /* Once its toast is gone, a delete can no longer be undone. */
+  if (toast == self->undo_toast)
+    clear_undo (self);
+}
+
+static void
+delete_segment (CohortWindow *self,
+                gint64        id)
+{
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(GError) error = NULL;
+  CohortSegmentSnapshot *snapshot = NULL;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (self->workspace == NULL)
+    return;
+
+  segment = cohort_segments_get (self->workspace, id, &error);
+  if (segment == NULL || !cohort_segments_delete (self->workspace, id, &snapshot, &error))
+    {
+      show_error_dialog (self, _("Could Not Delete Segment"), error->message);
+      return;
+    }
+
+  /* Only the last delete can be undone. */
+  clear_undo (self);
+  self->undo_snapshot = snapshot;
+
+  /* Translators: %s is a segment name */
+  title = g_strdup_printf (_("“%s” deleted"), cohort_segment_get_name (segment));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo-delete");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (undo_toast_dismissed_cb),
+                           self, G_CONNECT_SWAPPED);
+  self->undo_toast = toast;
+  g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->undo_toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+
+  update_actions (self);
+}
+
+static void
+undo_delete_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  g_autoptr(CohortSegment) restored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->workspace == NULL || self->undo_snapshot == NULL)
+    return;
+
+  restored = cohort_segments_restore (self->workspace, self->undo_snapshot, &error);
+  clear_undo (self);
+
+  if (restored == NULL)
+    {
+      show_error_dialog (self, _("Could Not Restore Segment"), error->message);
+      return;
+    }
+
+  cohort_window_select_segment (self, cohort_segment_get_id (restored));
+}
+
+/* Segment actions */
+
+static void
+segment_saved_cb (CohortWindow  *self,
+                  CohortSegment *segment)
+{
+  /* ::changed has reloaded the list already; make sure of it anyway, since
+   * the search may hide the new segment. */
+  if (!cohort_window_select_segment (self, cohort_segment_get_id (segment)))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      reload_segments (self);
+      cohort_window_select_segment (self, cohort_segment_get_id (segment));
+    }
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+open_segment_dialog (CohortWindow  *self,
+                     CohortSegment *segment)
+{
+  CohortSegmentDialog *dialog;
+
+  if (self->workspace == NULL)
+    return;
+
+  dialog = cohort_segment_dialog_new (GTK_WINDOW (self), self->workspace, segment);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (segment_saved_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+create_segment_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  open_segment_dialog (COHORT_WINDOW (widget), NULL);
+}
+
+static void
+edit_segment_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  CohortSegment *segment = get_selected_segment (self);
+
+  if (segment != NULL)
+    open_segment_dialog (self, segment);
+}
+
+static void
+toggle_active_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  CohortSegment *segment = get_selected_segment (self);
+  g_autoptr(GError) error = NULL;
+
+  if (segment == NULL)
+    return;
+
+  if (!cohort_segments_set_active (self->workspace, cohort_segment_get_id (segment),
+                                   !cohort_segment_get_active (segment), &error))
+    show_error_dialog (self, _("Could Not Change Segment"), error->message);
+}
+
+static void
+duplicate_segment_activated (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  CohortSegment *segment = get_selected_segment (self);
+  g_autoptr(CohortSegment) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (segment == NULL)
+    return;
+
+  copy = cohort_segments_duplicate (self->workspace, cohort_segment_get_id (segment), &error);
+  if (copy == NULL)
+    {
+      show_error_dialog (self, _("Could Not Duplicate Segment"), error->message);
+      return;
+    }
+
+  cohort_window_select_segment (self, cohort_segment_get_id (copy));
+
+  /* Translators: %s is the name of the new segment */
+  title = g_strdup_printf (_("Duplicated as “%s”"), cohort_segment_get_name (copy));
+  add_toast (self, title);
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    CohortWindow     *self)
+{
+  gint64 *id = g_object_get_data (G_OBJECT (dialog), "segment-id");
+
+  if (g_strcmp0 (response, "delete") == 0 && id != NULL)
+    delete_segment (self, *id);
+}
+
+static void
+delete_segment_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  CohortSegment *segment = get_selected_segment (self);
+  g_autofree char *heading = NULL;
+  gint64 id;
+  GtkWidget *dialog;
+
+  if (segment == NULL)
+    return;
+
+  id = cohort_segment_get_id (segment);
+
+  /* Translators: %s is a segment name */
+  heading = g_strdup_printf (_("Delete “%s”?"), cohort_segment_get_name (segment));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   cohort_segment_get_kind (segment) == COHORT_SEGMENT_MANUAL
+                                   ? _("The segment and its list of members will be removed from this workspace.")
+                                   : _("The segment and its rules will be removed from this workspace."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "segment-id", g_memdup2 (&id, sizeof id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "segments") != 0)
+    return;
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+refresh_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+
+  if (self->workspace == NULL)
+    return;
+
+  /* When something else wrote, ::changed reloads; otherwise reload anyway:
+   * F5 should always show what is on disk. */
+  if (!cohort_workspace_check_external_changes (self->workspace))
+    reload_segments (self);
+}
+
+/* Workspaces */
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     CohortWindow    *self)
+{
+  gboolean create = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)) == GTK_FILE_CHOOSER_ACTION_SAVE;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        cohort_window_open_workspace (self, path, create);
+    }
+
+  gtk_native_dialog_destroy (chooser);
+  g_clear_object (&self->chooser);
+}
+
+static void
+run_chooser (CohortWindow         *self,
+             GtkFileChooserAction  action)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  gboolean create = action == GTK_FILE_CHOOSER_ACTION_SAVE;
+
+  /* The models go with the template; do not update widgets that are gone. */
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+
+  self->chooser = gtk_file_chooser_native_new (create ? _("New Workspace") : _("Open Workspace"),
+                                               GTK_WINDOW (self), action,
+                                               create ? _("_Create") : _("_Open"),
+                                               _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+
+  gtk_file_filter_set_name (filter, _("Cohort Workspaces"));
+  gtk_file_filter_add_pattern (filter, "*.cohort");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), all);
+
+  if (create)
+    /* Translators: the file name suggested for a new workspace */
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), _("Workspace.cohort"));
+
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+new_workspace_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  run_chooser (COHORT_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE);
+}
+
+static void
+open_workspace_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  run_chooser (COHORT_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+static void
+reload_segments (CohortWindow *self)
+{
+  g_autoptr(GPtrArray) segments = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 selected_id = cohort_window_get_selected_id (self);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->segment_store));
+
+  self->selecting = TRUE;
+
+  if (self->workspace == NULL)
+    g_list_store_remove_all (self->segment_store);
+  else if ((segments = cohort_segments_list (self->workspace, &error)) != NULL)
+    g_list_store_splice (self->segment_store, 0, n_items, segments->pdata, segments->len);
+  else
+    add_toast (self, error->message);
+
+  if (selected_id > 0)
+    cohort_window_select_segment (self, selected_id);
+
+  self->selecting = FALSE;
+
+  update_view (self);
+}
+
+static void
+workspace_changed_cb (CohortWorkspace *workspace,
+                      guint            what,
+                      CohortWindow    *self)
+{
+  if (what & (COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS | COHORT_CHANGE_CUSTOMERS))
+    reload_segments (self);
+}
+
+static void
+set_workspace (CohortWindow    *self,
+               CohortWorkspace *workspace)
+{
+  if (self->workspace == workspace)
+    return;
+
+  clear_undo (self);
+
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
+
+  g_set_object (&self->workspace, workspace);
+
+  if (workspace != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (cohort_workspace_get_path (workspace));
+
+      g_signal_connect_object (workspace, "changed", G_CALLBACK (workspace_changed_cb), self, 0);
+      adw_window_title_set_subtitle (self->sidebar_title, name);
+      adw_window_title_set_subtitle (self->status_title, name);
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  reload_segments (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+}
+
+static void
+is_active_cb (CohortWindow *self)
+{
+  /* Back to the window: show what the command line (or another window) wrote. */
+  if (gtk_window_is_active (GTK_WINDOW (self)) && self->workspace != NULL)
+    cohort_workspace_check_external_changes (self->workspace);
+}
+
+static void
+cohort_window_dispose (GObject *object)
+{
+  CohortWindow *self = COHORT_WINDOW (object);
+
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+
+  g_clear_pointer (&self->undo_snapshot, cohort_segment_snapshot_free);
+  if (self->undo_toast != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->undo_toast), (gpointer *) &self->undo_toast);
+  self->undo_toast = NULL;
+
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  g_clear_object (&self->workspace);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (cohort_window_parent_class)->dispose (object);
+}
+
+static void
+cohort_window_finalize (GObject *object)
+{
+  CohortWindow *self = COHORT_WINDOW (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (cohort_window_parent_class)->finalize (object);
+}
+
+static void
+cohort_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CohortWindow *self = COHORT_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKSPACE:
+      g_value_set_object (value, self->workspace);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cohort_window_class_init (CohortWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cohort_window_dispose;
+  object_class->finalize = cohort_window_finalize;
+  object_class->get_property = cohort_window_get_property;
+
+  properties[PROP_WORKSPACE] =
+    g_param_spec_object ("workspace", NULL, NULL,
+                         COHORT_TYPE_WORKSPACE,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (COHORT_TYPE_SEGMENT);
+  g_type_ensure (COHORT_TYPE_SEGMENT_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, sidebar_title);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_title);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, create_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_list);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_page);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, empty_create_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, no_workspace_page);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_store);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, name_filter);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, sort_model);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, selection);
+  gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, segment_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.create-segment", NULL, create_segment_activated);
+  gtk_widget_class_install_action (widget_class, "win.edit-segment", NULL, edit_segment_activated);
+  gtk_widget_class_install_action (widget_class, "win.toggle-active", NULL, toggle_active_activated);
+  gtk_widget_class_install_action (widget_class, "win.duplicate-segment", NULL, duplicate_segment_activated);
+  gtk_widget_class_install_action (widget_class, "win.delete-segment", NULL, delete_segment_activated);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-workspace", NULL, new_workspace_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-workspace", NULL, open_workspace_activated);
+}
+
+static void
+cohort_window_init (CohortWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = NULL;
+  GSettingsSchemaSource *source;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (list_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (list_item_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (list_item_unbind_cb), NULL);
+  gtk_list_view_set_factory (self->segment_list, factory);
+
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->segment_list));
+
+  /* Run from the build tree without GSETTINGS_SCHEMA_DIR, the schema is
+   * missing: work, just without remembering the window. */
+  source = g_settings_schema_source_get_default ();
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (APP_ID);
+      g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+    }
+  else
+    {
+      g_debug ("Settings schema %s not found; the window size will not be kept", APP_ID);
+      gtk_window_set_default_size (GTK_WINDOW (self), 1000, 680);
+    }
+
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+
+  update_view (self);
+}
+
+CohortWindow *
+cohort_window_new (CohortApplication *application)
+{
+  g_return_val_if_fail (application == NULL || COHORT_IS_APPLICATION (application), NULL);
+
+  return g_object_new (COHORT_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+static const char *
+open_error_heading (const GError *error)
+{
+  if (error->domain == COHORT_WORKSPACE_ERROR)
+    {
+      switch ((CohortWorkspaceError) error->code)
+        {
+        case COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE:
+          return _("Not a Cohort Workspace");
+        case COHORT_WORKSPACE_ERROR_TOO_NEW:
+          return _("Workspace Made by a Newer Version");
+        case COHORT_WORKSPACE_ERROR_CORRUPT:
+          return _("Workspace Is Damaged");
+        case COHORT_WORKSPACE_ERROR_BUSY:
+          return _("Workspace Is Busy");
+        case COHORT_WORKSPACE_ERROR_NOT_FOUND:
+          return _("Workspace Not Found");
+        case COHORT_WORKSPACE_ERROR_FAILED:
+        case COHORT_WORKSPACE_ERROR_EXISTS:
+        case COHORT_WORKSPACE_ERROR_INVALID:
+        case COHORT_WORKSPACE_ERROR_IN_USE:
+        default:
+          break;
+        }
+    }
+
+  return _("Could Not Open Workspace");
+}
+
+gboolean
+cohort_window_open_workspace (CohortWindow *self,
+                              const char   *path,
+                              gboolean      create)
+{
+  g_autoptr(CohortWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (COHORT_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  workspace = cohort_workspace_open (path, create ? COHORT_WORKSPACE_OPEN_CREATE : COHORT_WORKSPACE_OPEN_NONE,
+                                     &error);
+  if (workspace == NULL)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_autofree char *body = NULL;
+
+      /* Translators: the first %s is a file name, the second why it cannot be opened */
+      body = g_strdup_printf (_("“%s” cannot be opened. %s"), display, error->message);
+      show_error_dialog (self, open_error_heading (error), body);
+      update_view (self);
+      return FALSE;
+    }
+
+  set_workspace (self, workspace);
+
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-workspace", cohort_workspace_get_path (workspace));
+
+  return TRUE;
+}
+
+void
+cohort_window_open_initial_workspace (CohortWindow *self,
+                                      const char   *path)
+{
+  g_autofree char *last = NULL;
+  g_autofree char *fallback = NULL;
+
+  g_return_if_fail (COHORT_IS_WINDOW (self));
+
+  if (path != NULL)
+    {
+      cohort_window_open_workspace (self, path, TRUE);
+      return;
+    }
+
+  /* $COHORT_WORKSPACE wins over the last workspace used. */
+  if (g_getenv ("COHORT_WORKSPACE") == NULL && self->settings != NULL)
+    last = g_settings_get_string (self->settings, "last-workspace");
+
+  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_EXISTS) &&
+      cohort_window_open_workspace (self, last, FALSE))
+    return;
+
+  fallback = cohort_workspace_default_path ();
+  cohort_window_open_workspace (self, fallback, TRUE);
+}
+
+CohortWorkspace *
+cohort_window_get_workspace (CohortWindow *self)
+{
+  g_return_val_if_fail (COHORT_IS_WINDOW (self), NULL);
+
+  return self->workspace;
+}
+
+GListModel *
+cohort_window_get_segments (CohortWindow *self)
+{
+  g_return_val_if_fail (COHORT_IS_WINDOW (self), NULL);
+
+  return G_LIST_MODEL (self->selection);
+}
+
+gboolean
+cohort_window_select_segment (CohortWindow *self,
+                              gint64        id)
+{
+  GListModel *model;
+  guint n_items;
+
+  g_return_val_if_fail (COHORT_IS_WINDOW (self), FALSE);
+
+  model = G_LIST_MODEL (self->selection);
+  n_items = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(CohortSegment) segment = g_list_model_get_item (model, i);
+
+      if (cohort_segment_get_id (segment) == id)
+        {
+          gboolean was_selecting = self->selecting;
+
+          self->selecting = TRUE;
+          gtk_single_selection_set_selected (self->selection, i);
+          self->selecting = was_selecting;
+
+          gtk_widget_activate_action (GTK_WIDGET (self->segment_list), "list.scroll-to-item", "u", i);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+gint64
+cohort_window_get_selected_id (CohortWindow *self)
+{
+  CohortSegment *segment;
+
+  g_return_val_if_fail (COHORT_IS_WINDOW (self), 0);
+
+  segment = get_selected_segment (self);
+
+  return segment ? cohort_segment_get_id (segment) : 0;
+}
