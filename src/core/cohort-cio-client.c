@@ -1,0 +1,1287 @@
+/* cohort-cio-client.c: a Customer.io API client over libsoup
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "cohort-cio-client.h"
+
+#define TRACK_US "https://track.customer.io"
+#define TRACK_EU "https://track-eu.customer.io"
+#define APP_US   "https://api.customer.io"
+#define APP_EU   "https://api-eu.customer.io"
+
+struct _CohortCioClient
+{
+  GObject            parent_instance;
+
+  SoupSession       *session;
+  CohortCredentials *creds;
+  CohortRegion       region;
+  char              *base[2];        /* indexed by CohortCioApi; NULL until known */
+  char              *auth[2];        /* Authorization header values */
+
+  guint              max_attempts;
+  guint              first_delay_ms;
+  guint              max_retry_after;
+
+  GMutex             lock;           /* the fields below */
+  gint64             interval_us[2]; /* rate limit: time between two requests */
+  gint64             next_slot[2];   /* monotonic time of the next allowed request */
+  guint              n_requests;
+  guint              n_writes;
+};
+
+G_DEFINE_FINAL_TYPE (CohortCioClient, cohort_cio_client, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (cohort-cio-error-quark, cohort_cio_error)
+
+static const char *const id_type_names[] = { "id", "email", "cio_id" };
+
+const char *
+cohort_cio_id_type_to_string (CohortCioIdType id_type)
+{
+  g_return_val_if_fail (id_type <= COHORT_CIO_ID_TYPE_CIO_ID, NULL);
+  return id_type_names[id_type];
+}
+
+void
+cohort_cio_segment_free (CohortCioSegment *segment)
+{
+  if (segment == NULL)
+    return;
+  g_free (segment->name);
+  g_free (segment->description);
+  g_free (segment->type);
+  g_free (segment->state);
+  g_free (segment->tags);
+  g_free (segment);
+}
+
+void
+cohort_cio_identifier_free (CohortCioIdentifier *ident)
+{
+  if (ident == NULL)
+    return;
+  g_free (ident->id);
+  g_free (ident->email);
+  g_free (ident->cio_id);
+  g_free (ident);
+}
+
+void
+cohort_cio_batch_error_free (CohortCioBatchError *err)
+{
+  if (err == NULL)
+    return;
+  g_free (err->message);
+  g_free (err);
+}
+
+static void
+cohort_cio_client_finalize (GObject *object)
+{
+  CohortCioClient *self = (CohortCioClient *) object;
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->creds, cohort_credentials_free);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (self->base[i]);
+      if (self->auth[i] != NULL)
+        explicit_bzero (self->auth[i], strlen (self->auth[i]));
+      g_free (self->auth[i]);
+    }
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (cohort_cio_client_parent_class)->finalize (object);
+}
+
+static void
+cohort_cio_client_class_init (CohortCioClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cohort_cio_client_finalize;
+}
+
+static void
+cohort_cio_client_init (CohortCioClient *self)
+{
+  g_mutex_init (&self->lock);
+  self->max_attempts = 5;
+  self->first_delay_ms = 500;
+  self->max_retry_after = 120;
+  self->interval_us[COHORT_CIO_APP] = G_USEC_PER_SEC / 9;
+  self->interval_us[COHORT_CIO_TRACK] = G_USEC_PER_SEC / 90;
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+gboolean
+cohort_cio_check_base_url (const char  *url,
+                           GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
+                   _("“%s” is not a web address"), url);
+      return FALSE;
+    }
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
+                   _("“%s”: a base address cannot carry a user name, a query or a fragment"), url);
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return TRUE;
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && host_is_loopback (host))
+    return TRUE;
+  g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
+               _("“%s”: use an https:// address (plain http:// is accepted only for this computer)"),
+               url);
+  return FALSE;
+}
+
+static char *
+strip_base (const char *url)
+{
+  char *base = g_strdup (url);
+  gsize len = strlen (base);
+
+  while (len > 0 && base[len - 1] == '/')
+    base[--len] = '\0';
+  return base;
+}
+
+static void
+apply_region (CohortCioClient *self,
+              CohortRegion     region)
+{
+  self->region = region;
+  if (self->creds->track_url == NULL)
+    {
+      g_free (self->base[COHORT_CIO_TRACK]);
+      self->base[COHORT_CIO_TRACK] = g_strdup (region == COHORT_REGION_EU ? TRACK_EU : TRACK_US);
+    }
+  if (self->creds->app_url == NULL)
+    {
+      g_free (self->base[COHORT_CIO_APP]);
+      self->base[COHORT_CIO_APP] = g_strdup (region == COHORT_REGION_EU ? APP_EU : APP_US);
+    }
+}
+
+CohortCioClient *
+cohort_cio_client_new (const CohortCredentials  *creds,
+                       GError                  **error)
+{
+  g_autoptr(CohortCioClient) self = NULL;
+  g_autofree char *pair = NULL;
+  g_autofree char *encoded = NULL;
+
+  g_return_val_if_fail (creds != NULL, NULL);
+
+  if (!cohort_credentials_is_complete (creds))
+    {
+      const char *missing = creds->site_id == NULL ? _("Site ID")
+                          : creds->track_api_key == NULL ? _("Track API key")
+                          : _("App API key");
+
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NO_CREDENTIALS,
+                   _("The Customer.io %s is not set: enter it in Preferences, or set "
+                     "COHORT_SITE_ID, COHORT_TRACK_API_KEY and COHORT_APP_API_KEY"),
+                   missing);
+      return NULL;
+    }
+  if ((creds->track_url != NULL && !cohort_cio_check_base_url (creds->track_url, error)) ||
+      (creds->app_url != NULL && !cohort_cio_check_base_url (creds->app_url, error)))
+    return NULL;
+
+  self = g_object_new (COHORT_TYPE_CIO_CLIENT, NULL);
+  self->creds = cohort_credentials_copy (creds);
+  self->session = soup_session_new_with_options ("timeout", 10,
+                                                 "idle-timeout", 60,
+                                                 "user-agent", "Cohort/" PACKAGE_VERSION " ",
+                                                 NULL);
+  if (creds->track_url != NULL)
+    self->base[COHORT_CIO_TRACK] = strip_base (creds->track_url);
+  if (creds->app_url != NULL)
+    self->base[COHORT_CIO_APP] = strip_base (creds->app_url);
+  if (creds->region != COHORT_REGION_UNKNOWN)
+    apply_region (self, creds->region);
+  else if (self->base[COHORT_CIO_TRACK] == NULL)
+    self->base[COHORT_CIO_TRACK] = g_strdup (TRACK_US);   /* detection starts there */
+
+  pair = g_strdup_printf ("%s:%s", creds->site_id, creds->track_api_key);
+  encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+  self->auth[COHORT_CIO_TRACK] = g_strdup_printf ("Basic %s", encoded);
+  self->auth[COHORT_CIO_APP] = g_strdup_printf ("Bearer %s", creds->app_api_key);
+  explicit_bzero (pair, strlen (pair));
+  explicit_bzero (encoded, strlen (encoded));
+
+  return g_steal_pointer (&self);
+}
+
+void
+cohort_cio_client_set_timeout (CohortCioClient *self,
+                               guint            seconds)
+{
+  g_return_if_fail (COHORT_IS_CIO_CLIENT (self));
+  g_object_set (self->session, "timeout", seconds, NULL);
+}
+
+void
+cohort_cio_client_set_retries (CohortCioClient *self,
+                               guint            max_attempts,
+                               guint            first_delay_ms)
+{
+  g_return_if_fail (COHORT_IS_CIO_CLIENT (self));
+  self->max_attempts = MAX (max_attempts, 1);
+  self->first_delay_ms = first_delay_ms;
+}
+
+void
+cohort_cio_client_set_max_retry_after (CohortCioClient *self,
+                                       guint            seconds)
+{
+  g_return_if_fail (COHORT_IS_CIO_CLIENT (self));
+  self->max_retry_after = seconds;
+}
+
+void
+cohort_cio_client_set_rate_limit (CohortCioClient *self,
+                                  CohortCioApi     api,
+                                  double           per_second)
+{
+  g_return_if_fail (COHORT_IS_CIO_CLIENT (self));
+  g_mutex_lock (&self->lock);
+  self->interval_us[api] = per_second > 0 ? (gint64) (G_USEC_PER_SEC / per_second) : 0;
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+cohort_cio_client_get_n_requests (CohortCioClient *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_requests;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint
+cohort_cio_client_get_n_writes (CohortCioClient *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_writes;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+CohortRegion
+cohort_cio_client_get_region (CohortCioClient *self)
+{
+  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (self), COHORT_REGION_UNKNOWN);
+  return self->region;
+}
+
+/* Sleeps @usec, waking early (with an error) when @cancellable fires. */
+static gboolean
+sleep_cancellable (gint64         usec,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  gint64 end = g_get_monotonic_time () + usec;
+
+  for (;;)
+    {
+      gint64 now;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      now = g_get_monotonic_time ();
+      if (now >= end)
+        return TRUE;
+      g_usleep (MIN (end - now, 10 * 1000));
+    }
+}
+
+static gboolean
+rate_wait (CohortCioClient  *self,
+           CohortCioApi      api,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 slot;
+
+  g_mutex_lock (&self->lock);
+  slot = MAX (now, self->next_slot[api]);
+  self->next_slot[api] = slot + self->interval_us[api];
+  g_mutex_unlock (&self->lock);
+
+  return sleep_cancellable (slot - now, cancellable, error);
+}
+
+/* Jittered exponential backoff: first_delay · 2^(attempt-1) · [0.5, 1.5), at most 30 s. */
+static gint64
+backoff_us (CohortCioClient *self,
+            guint            attempt)
+{
+  double delay = (double) self->first_delay_ms * 1000.0 * (double) (1u << MIN (attempt - 1, 16));
+
+  delay *= g_random_double_range (0.5, 1.5);
+  return (gint64) MIN (delay, 30.0 * G_USEC_PER_SEC);
+}
+
+/* Seconds from a Retry-After header (delta-seconds or HTTP date); -1 if absent. */
+static gint64
+parse_retry_after (SoupMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  guint64 seconds;
+
+  if (value == NULL)
+    return -1;
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT32, &seconds, NULL))
+    return (gint64) seconds;
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return -1;
+  now = g_date_time_new_now_utc ();
+  return MAX (g_date_time_difference (date, now) / G_USEC_PER_SEC, 0);
+}
+
+/* What the server said about an error, in a few words. */
+static char *
+error_detail (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  JsonNode *root;
+
+  if (len == 0)
+    return NULL;
+  if (json_parser_load_from_data (parser, data, (gssize) len, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      JsonObject *obj = json_node_get_object (root);
+      JsonNode *errors = json_object_get_member (obj, "errors");
+      JsonNode *meta = json_object_get_member (obj, "meta");
+
+      if (errors != NULL && JSON_NODE_HOLDS_ARRAY (errors) &&
+          json_array_get_length (json_node_get_array (errors)) > 0)
+        {
+          JsonNode *first = json_array_get_element (json_node_get_array (errors), 0);
+
+          if (JSON_NODE_HOLDS_OBJECT (first))
+            {
+              JsonObject *e = json_node_get_object (first);
+              const char *text = json_object_get_string_member_with_default (e, "detail", NULL);
+
+              if (text == NULL)
+                text = json_object_get_string_member_with_default (e, "message", NULL);
+              if (text != NULL)
+                return g_strdup (text);
+            }
+        }
+      if (meta != NULL && JSON_NODE_HOLDS_OBJECT (meta))
+        {
+          const char *text = json_object_get_string_member_with_default (json_node_get_object (meta),
+                                                                         "error", NULL);
+          if (text != NULL)
+            return g_strdup (text);
+        }
+    }
+  if (!g_utf8_validate (data, (gssize) len, NULL))
+    return NULL;
+  return g_utf8_substring (data, 0, MIN (g_utf8_strlen (data, (gssize) len), 200));
+}
+
+static const char *
+api_key_name (CohortCioApi api)
+{
+  return api == COHORT_CIO_APP ? _("App API key") : _("Site ID or Track API key");
+}
+
+static gboolean
+is_transport_error (const GError *error)
+{
+  return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+JsonNode *
+cohort_cio_client_request (CohortCioClient  *self,
+                           CohortCioApi      api,
+                           CohortCioRetry    retry,
+                           const char       *method,
+                           const char       *path,
+                           JsonNode         *body,
+                           guint            *status_out,
+                           GCancellable     *cancellable,
+                           GError          **error)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(GBytes) body_bytes = NULL;
+  gboolean write = retry != COHORT_CIO_READ;
+
+  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+
+  if (self->base[api] == NULL && !cohort_cio_client_ensure_region (self, cancellable, error))
+    return NULL;
+
+  url = g_strconcat (self->base[api], path, NULL);
+  if (body != NULL)
+    {
+      gsize len;
+      char *text = json_to_string (body, FALSE);
+
+      len = strlen (text);
+      body_bytes = g_bytes_new_take (text, len);
+    }
+
+  for (guint attempt = 1; ; attempt++)
+    {
+      g_autoptr(SoupMessage) msg = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+      SoupMessageHeaders *headers;
+      gboolean last = attempt >= self->max_attempts;
+      gint64 delay = -1;
+      guint status;
+
+      if (!rate_wait (self, api, cancellable, error))
+        return NULL;
+
+      msg = soup_message_new (method, url);
+      if (msg == NULL)
+        {
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
+                       _("“%s” is not a valid address"), url);
+          return NULL;
+        }
+      /* Never follow a redirect: the Authorization header would go with it. */
+      soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+      if (retry == COHORT_CIO_WRITE_IDEMPOTENT)
+        soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
+      headers = soup_message_get_request_headers (msg);
+      soup_message_headers_replace (headers, "Authorization", self->auth[api]);
+      soup_message_headers_replace (headers, "Accept", "application/json");
+      if (body_bytes != NULL)
+        soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
+
+      g_mutex_lock (&self->lock);
+      self->n_requests++;
+      if (write)
+        self->n_writes++;
+      g_mutex_unlock (&self->lock);
+
+      g_debug ("%s %s (attempt %u)", method, path, attempt);
+      bytes = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
+      if (bytes == NULL)
+        {
+          if (!is_transport_error (local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          g_debug ("%s %s: no answer: %s", method, path, local_error->message);
+          if (retry == COHORT_CIO_WRITE_ONCE)
+            {
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
+                           _("%s %s: no answer from Customer.io (%s); it may have been applied"),
+                           method, path, local_error->message);
+              return NULL;
+            }
+          if (last)
+            {
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NETWORK,
+                           _("%s %s: could not reach Customer.io: %s"),
+                           method, path, local_error->message);
+              return NULL;
+            }
+          if (!sleep_cancellable (backoff_us (self, attempt), cancellable, error))
+            return NULL;
+          continue;
+        }
+
+      status = soup_message_get_status (msg);
+      if (status_out != NULL)
+        *status_out = status;
+      g_debug ("%s %s: HTTP %u", method, path, status);
+
+      if (SOUP_STATUS_IS_SUCCESSFUL (status))
+        {
+          g_autoptr(JsonParser) parser = NULL;
+          g_autoptr(GError) parse_error = NULL;
+          gsize len = 0;
+          const char *data = g_bytes_get_data (bytes, &len);
+
+          if (len == 0)
+            return NULL;
+          parser = json_parser_new ();
+          if (!json_parser_load_from_data (parser, data, (gssize) len, &parse_error) ||
+              json_parser_get_root (parser) == NULL)
+            {
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_RESPONSE,
+                           _("%s %s: Customer.io answered with something that is not JSON"),
+                           method, path);
+              return NULL;
+            }
+          return json_node_copy (json_parser_get_root (parser));
+        }
+      else if (SOUP_STATUS_IS_REDIRECTION (status))
+        {
+          const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                               "Location");
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_REDIRECTED,
+                       _("%s %s: Customer.io redirected to %s, which Cohort does not follow "
+                         "(keys are never sent to another address); check the region"),
+                       method, path, location ? location : "?");
+          return NULL;
+        }
+      else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+        {
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNAUTHORIZED,
+                       _("Customer.io refused the %s (HTTP %u on %s %s): check it in Preferences"),
+                       api_key_name (api), status, method, path);
+          return NULL;
+        }
+      else if (status == SOUP_STATUS_NOT_FOUND)
+        {
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND,
+                       _("%s %s: not found in Customer.io"), method, path);
+          return NULL;
+        }
+      else if (status == 429)
+        {
+          gint64 retry_after = parse_retry_after (msg);
+
+          if (retry_after > (gint64) self->max_retry_after || last)
+            {
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_RATE_LIMITED,
+                           retry_after > 0
+                           ? _("%s %s: Customer.io’s rate limit was reached; try again in %"
+                               G_GINT64_FORMAT " seconds")
+                           : _("%s %s: Customer.io’s rate limit or daily quota was reached; "
+                               "try again later"),
+                           method, path, retry_after);
+              return NULL;
+            }
+          /* A 429 was not applied: every request may be repeated. */
+          delay = retry_after >= 0 ? retry_after * G_USEC_PER_SEC : backoff_us (self, attempt);
+        }
+      else if (SOUP_STATUS_IS_SERVER_ERROR (status))
+        {
+          if (retry == COHORT_CIO_WRITE_ONCE)
+            {
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
+                           _("%s %s: Customer.io failed (HTTP %u); it may have been applied"),
+                           method, path, status);
+              return NULL;
+            }
+          if (last)
+            {
+              g_autofree char *detail = error_detail (bytes);
+
+              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_SERVER,
+                           _("%s %s: Customer.io failed (HTTP %u%s%s); try again later"),
+                           method, path, status, detail ? ": " : "", detail ? detail : "");
+              return NULL;
+            }
+          delay = backoff_us (self, attempt);
+        }
+      else
+        {
+          g_autofree char *detail = error_detail (bytes);
+
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_BAD_REQUEST,
+                       _("%s %s: Customer.io refused the request (HTTP %u%s%s)"),
+                       method, path, status, detail ? ": " : "", detail ? detail : "");
+          return NULL;
+        }
+
+      /* Make the next request wait too, whatever thread sends it. */
+      g_mutex_lock (&self->lock);
+      self->next_slot[api] = MAX (self->next_slot[api], g_get_monotonic_time () + delay);
+      g_mutex_unlock (&self->lock);
+      if (!sleep_cancellable (delay, cancellable, error))
+        return NULL;
+    }
+}
+
+/* Requests whose answer must be a JSON object. */
+static JsonObject *
+request_object (CohortCioClient  *self,
+                CohortCioApi      api,
+                CohortCioRetry    retry,
+                const char       *method,
+                const char       *path,
+                JsonNode         *body,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = cohort_cio_client_request (self, api, retry, method, path, body, NULL,
+                                    cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_RESPONSE,
+                   _("%s %s: Customer.io’s answer is not the expected JSON object"),
+                   method, path);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (node));
+}
+
+static gboolean
+invalid_response (GError     **error,
+                  const char  *method,
+                  const char  *path,
+                  const char  *what)
+{
+  g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_RESPONSE,
+               _("%s %s: Customer.io’s answer lacks %s"), method, path, what);
+  return FALSE;
+}
+
+static gint64
+member_int (JsonObject *obj,
+            const char *name,
+            gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return json_node_get_int (node);
+    case G_TYPE_DOUBLE:
+      return (gint64) json_node_get_double (node);
+    case G_TYPE_STRING:
+      {
+        gint64 value;
+
+        if (g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64, G_MAXINT64,
+                                      &value, NULL))
+          return value;
+        return fallback;
+      }
+    default:
+      return fallback;
+    }
+}
+
+static char *
+member_string (JsonObject *obj,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  return NULL;
+}
+
+static CohortCioSegment *
+segment_from_json (JsonNode *node)
+{
+  g_autoptr(CohortCioSegment) segment = NULL;
+  JsonObject *obj;
+  JsonNode *tags;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  obj = json_node_get_object (node);
+  segment = g_new0 (CohortCioSegment, 1);
+  segment->id = member_int (obj, "id", -1);
+  if (segment->id < 0)
+    return NULL;
+  segment->name = member_string (obj, "name");
+  if (segment->name == NULL)
+    segment->name = g_strdup ("");
+  segment->description = member_string (obj, "description");
+  if (segment->description == NULL)
+    segment->description = g_strdup ("");
+  segment->type = member_string (obj, "type");
+  if (segment->type == NULL)
+    segment->type = g_strdup ("dynamic");
+  segment->state = member_string (obj, "state");
+  segment->progress = member_int (obj, "progress", -1);
+  tags = json_object_get_member (obj, "tags");
+  if (tags != NULL && JSON_NODE_HOLDS_ARRAY (tags))
+    segment->tags = json_to_string (tags, FALSE);
+  segment->created_at = member_int (obj, "created_at", 0);
+  segment->updated_at = member_int (obj, "updated_at", 0);
+  segment->count = -1;
+  return g_steal_pointer (&segment);
+}
+
+GPtrArray *
+cohort_cio_client_list_segments (CohortCioClient  *self,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
+{
+  g_autoptr(JsonObject) obj = NULL;
+  g_autoptr(GPtrArray) segments = NULL;
+  JsonNode *list;
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", "/v1/segments", NULL,
+                        cancellable, error);
+  if (obj == NULL)
+    return NULL;
+  list = json_object_get_member (obj, "segments");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      invalid_response (error, "GET", "/v1/segments", "“segments”");
+      return NULL;
+    }
+  segments = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_cio_segment_free);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      CohortCioSegment *segment = segment_from_json (json_array_get_element (json_node_get_array (list), i));
+
+      if (segment == NULL)
+        {
+          invalid_response (error, "GET", "/v1/segments", _("a segment id"));
+          return NULL;
+        }
+      g_ptr_array_add (segments, segment);
+    }
+  return g_steal_pointer (&segments);
+}
+
+static CohortCioSegment *
+segment_answer (JsonObject  *obj,
+                const char  *method,
+                const char  *path,
+                GError     **error)
+{
+  CohortCioSegment *segment = segment_from_json (json_object_get_member (obj, "segment"));
+
+  if (segment == NULL)
+    invalid_response (error, method, path, "“segment”");
+  return segment;
+}
+
+CohortCioSegment *
+cohort_cio_client_get_segment (CohortCioClient  *self,
+                               gint64            id,
+                               GCancellable     *cancellable,
+                               GError          **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT, id);
+  g_autoptr(JsonObject) obj = NULL;
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
+                        cancellable, error);
+  if (obj == NULL)
+    return NULL;
+  return segment_answer (obj, "GET", path, error);
+}
+
+CohortCioSegment *
+cohort_cio_client_create_segment (CohortCioClient  *self,
+                                  const char       *name,
+                                  const char       *description,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonObject) obj = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "segment");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "description");
+  json_builder_add_string_value (builder, description ? description : "");
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_WRITE_ONCE, "POST", "/v1/segments", body,
+                        cancellable, error);
+  if (obj == NULL)
+    return NULL;
+  return segment_answer (obj, "POST", "/v1/segments", error);
+}
+
+gboolean
+cohort_cio_client_delete_segment (CohortCioClient  *self,
+                                  gint64            id,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT, id);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = cohort_cio_client_request (self, COHORT_CIO_APP, COHORT_CIO_WRITE_IDEMPOTENT, "DELETE",
+                                    path, NULL, NULL, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+cohort_cio_client_get_customer_count (CohortCioClient  *self,
+                                      gint64            id,
+                                      GCancellable     *cancellable,
+                                      GError          **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/customer_count", id);
+  g_autoptr(JsonObject) obj = NULL;
+  gint64 count;
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
+                        cancellable, error);
+  if (obj == NULL)
+    return -1;
+  count = member_int (obj, "count", -1);
+  if (count < 0)
+    invalid_response (error, "GET", path, "“count”");
+  return count;
+}
+
+static guint
+array_member_length (JsonObject *obj,
+                     const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return 0;
+  return json_array_get_length (json_node_get_array (node));
+}
+
+gint64
+cohort_cio_client_get_used_by (CohortCioClient  *self,
+                               gint64            id,
+                               GCancellable     *cancellable,
+                               GError          **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/used_by", id);
+  g_autoptr(JsonObject) obj = NULL;
+  JsonNode *used_by;
+  JsonObject *u;
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
+                        cancellable, error);
+  if (obj == NULL)
+    return -1;
+  used_by = json_object_get_member (obj, "used_by");
+  if (used_by == NULL || !JSON_NODE_HOLDS_OBJECT (used_by))
+    {
+      invalid_response (error, "GET", path, "“used_by”");
+      return -1;
+    }
+  u = json_node_get_object (used_by);
+  return (gint64) array_member_length (u, "campaigns") +
+         array_member_length (u, "sent_newsletters") +
+         array_member_length (u, "draft_newsletters");
+}
+
+GPtrArray *
+cohort_cio_client_get_membership (CohortCioClient  *self,
+                                  gint64            id,
+                                  const char       *start,
+                                  guint             limit,
+                                  char            **next,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *escaped = NULL;
+  g_autoptr(JsonObject) obj = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  JsonNode *identifiers;
+  JsonNode *ids;
+  g_autofree char *next_cursor = NULL;
+
+  g_return_val_if_fail (next != NULL, NULL);
+  *next = NULL;
+
+  limit = CLAMP (limit, 1, 30000);
+  if (start != NULL && *start != '\0')
+    {
+      escaped = g_uri_escape_string (start, NULL, FALSE);
+      path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/membership?start=%s&limit=%u",
+                              id, escaped, limit);
+    }
+  else
+    path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/membership?limit=%u", id, limit);
+
+  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
+                        cancellable, error);
+  if (obj == NULL)
+    return NULL;
+
+  members = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_cio_identifier_free);
+  identifiers = json_object_get_member (obj, "identifiers");
+  ids = json_object_get_member (obj, "ids");
+  if (identifiers != NULL && JSON_NODE_HOLDS_ARRAY (identifiers))
+    {
+      JsonArray *array = json_node_get_array (identifiers);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+          CohortCioIdentifier *ident;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          ident = g_new0 (CohortCioIdentifier, 1);
+          ident->id = member_string (json_node_get_object (item), "id");
+          ident->email = member_string (json_node_get_object (item), "email");
+          ident->cio_id = member_string (json_node_get_object (item), "cio_id");
+          g_ptr_array_add (members, ident);
+        }
+    }
+  else if (ids != NULL && JSON_NODE_HOLDS_ARRAY (ids))
+    {
+      JsonArray *array = json_node_get_array (ids);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+          CohortCioIdentifier *ident = g_new0 (CohortCioIdentifier, 1);
+
+          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+            ident->id = g_strdup (json_node_get_string (item));
+          else if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_INT64)
+            ident->id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (item));
+          g_ptr_array_add (members, ident);
+        }
+    }
+  else
+    {
+      invalid_response (error, "GET", path, "“identifiers”");
+      return NULL;
+    }
+
+  next_cursor = member_string (obj, "next");
+  if (next_cursor != NULL && *next_cursor != '\0')
+    *next = g_steal_pointer (&next_cursor);
+  return g_steal_pointer (&members);
+}
+
+static gboolean
+change_membership (CohortCioClient    *self,
+                   const char         *action,
+                   gint64              id,
+                   CohortCioIdType     id_type,
+                   const char * const *ids,
+                   guint               n_ids,
+                   GCancellable       *cancellable,
+                   GError            **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (n_ids >= 1 && n_ids <= COHORT_CIO_MAX_IDS_PER_BATCH, FALSE);
+
+  path = g_strdup_printf ("/api/v1/segments/%" G_GINT64_FORMAT "/%s?id_type=%s",
+                          id, action, cohort_cio_id_type_to_string (id_type));
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ids");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_ids; i++)
+    json_builder_add_string_value (builder, ids[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  /* Adding or removing the same ids twice changes nothing: safe to repeat. */
+  answer = cohort_cio_client_request (self, COHORT_CIO_TRACK, COHORT_CIO_WRITE_IDEMPOTENT, "POST",
+                                      path, body, NULL, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cohort_cio_client_add_customers (CohortCioClient    *self,
+                                 gint64              id,
+                                 CohortCioIdType     id_type,
+                                 const char * const *ids,
+                                 guint               n_ids,
+                                 GCancellable       *cancellable,
+                                 GError            **error)
+{
+  return change_membership (self, "add_customers", id, id_type, ids, n_ids, cancellable, error);
+}
+
+gboolean
+cohort_cio_client_remove_customers (CohortCioClient    *self,
+                                    gint64              id,
+                                    CohortCioIdType     id_type,
+                                    const char * const *ids,
+                                    guint               n_ids,
+                                    GCancellable       *cancellable,
+                                    GError            **error)
+{
+  return change_membership (self, "remove_customers", id, id_type, ids, n_ids, cancellable, error);
+}
+
+GPtrArray *
+cohort_cio_client_batch (CohortCioClient  *self,
+                         JsonArray        *ops,
+                         GCancellable     *cancellable,
+                         GError          **error)
+{
+  g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  guint status = 0;
+
+  json_object_set_array_member (obj, "batch", json_array_ref (ops));
+  json_node_set_object (body, obj);
+
+  /* identify is an upsert: repeating it is harmless. */
+  answer = cohort_cio_client_request (self, COHORT_CIO_TRACK, COHORT_CIO_WRITE_IDEMPOTENT, "POST",
+                                      "/api/v2/batch", body, &status, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  refused = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_cio_batch_error_free);
+  if (status == 207 && answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      JsonNode *errors = json_object_get_member (json_node_get_object (answer), "errors");
+
+      if (errors != NULL && JSON_NODE_HOLDS_ARRAY (errors))
+        {
+          JsonArray *array = json_node_get_array (errors);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              JsonNode *item = json_array_get_element (array, i);
+              CohortCioBatchError *err;
+              JsonObject *e;
+              gint64 index;
+
+              if (!JSON_NODE_HOLDS_OBJECT (item))
+                continue;
+              e = json_node_get_object (item);
+              index = member_int (e, "batch_index", -1);
+              if (index < 0)
+                continue;
+              err = g_new0 (CohortCioBatchError, 1);
+              err->batch_index = (guint) index;
+              err->message = member_string (e, "message");
+              if (err->message == NULL)
+                err->message = member_string (e, "reason");
+              if (err->message == NULL)
+                err->message = g_strdup (_("refused"));
+              g_ptr_array_add (refused, err);
+            }
+        }
+    }
+  return g_steal_pointer (&refused);
+}
+
+static gboolean
+is_customerio_url (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *host;
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
+    return FALSE;
+  host = g_uri_get_host (uri);
+  return host != NULL && (g_str_has_suffix (host, ".customer.io") ||
+                          g_strcmp0 (host, "customer.io") == 0);
+}
+
+gboolean
+cohort_cio_client_ensure_region (CohortCioClient  *self,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
+{
+  g_autoptr(JsonObject) obj = NULL;
+  g_autofree char *region_name = NULL;
+  g_autofree char *url = NULL;
+  CohortRegion region;
+
+  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (self), FALSE);
+
+  if (self->base[COHORT_CIO_TRACK] != NULL && self->base[COHORT_CIO_APP] != NULL)
+    return TRUE;
+
+  obj = request_object (self, COHORT_CIO_TRACK, COHORT_CIO_READ, "GET", "/api/v1/accounts/region",
+                        NULL, cancellable, error);
+  if (obj == NULL)
+    return FALSE;
+  region_name = member_string (obj, "region");
+  if (region_name == NULL || !cohort_region_from_string (region_name, &region))
+    return invalid_response (error, "GET", "/api/v1/accounts/region", "“region”");
+  apply_region (self, region);
+
+  /* Only a Customer.io https address may replace the Track host. */
+  url = member_string (obj, "url");
+  if (url != NULL && self->creds->track_url == NULL && is_customerio_url (url))
+    {
+      g_free (self->base[COHORT_CIO_TRACK]);
+      self->base[COHORT_CIO_TRACK] = strip_base (url);
+    }
+  g_debug ("Customer.io region: %s", region_name);
+  return TRUE;
+}
+
+gboolean
+cohort_cio_client_test_connection (CohortCioClient  *self,
+                                   GCancellable     *cancellable,
+                                   GError          **track_error,
+                                   GError          **app_error)
+{
+  g_autoptr(GError) t_error = NULL;
+  g_autoptr(GError) a_error = NULL;
+  g_autoptr(JsonObject) track = NULL;
+  g_autoptr(GPtrArray) segments = NULL;
+
+  track = request_object (self, COHORT_CIO_TRACK, COHORT_CIO_READ, "GET", "/api/v1/accounts/region",
+                          NULL, cancellable, &t_error);
+  if (track != NULL && self->base[COHORT_CIO_APP] == NULL)
+    {
+      g_autofree char *region_name = member_string (track, "region");
+      CohortRegion region;
+
+      if (region_name != NULL && cohort_region_from_string (region_name, &region))
+        apply_region (self, region);
+    }
+  if (self->base[COHORT_CIO_APP] == NULL)
+    g_set_error_literal (&a_error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_FAILED,
+                         _("The App API could not be checked: the region is unknown"));
+  else
+    segments = cohort_cio_client_list_segments (self, cancellable, &a_error);
+
+  if (t_error != NULL)
+    g_propagate_error (track_error, g_steal_pointer (&t_error));
+  if (a_error != NULL)
+    g_propagate_error (app_error, g_steal_pointer (&a_error));
+  return track != NULL && segments != NULL;
+}
+
+typedef struct
+{
+  GError *track_error;
+  GError *app_error;
+} TestResult;
+
+static void
+test_result_free (TestResult *result)
+{
+  g_clear_error (&result->track_error);
+  g_clear_error (&result->app_error);
+  g_free (result);
+}
+
+static void
+test_connection_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  TestResult *result = g_new0 (TestResult, 1);
+  gboolean ok;
+
+  ok = cohort_cio_client_test_connection (source_object, cancellable,
+                                          &result->track_error, &result->app_error);
+  g_task_return_pointer (task, result, (GDestroyNotify) test_result_free);
+  (void) ok;
+}
+
+void
+cohort_cio_client_test_connection_async (CohortCioClient     *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, cohort_cio_client_test_connection_async);
+  g_task_run_in_thread (task, test_connection_thread);
+}
+
+gboolean
+cohort_cio_client_test_connection_finish (CohortCioClient  *self,
+                                          GAsyncResult     *result,
+                                          GError          **track_error,
+                                          GError          **app_error)
+{
+  TestResult *res;
+  gboolean ok;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  res = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (res == NULL)
+    return FALSE;
+  ok = res->track_error == NULL && res->app_error == NULL;
+  if (res->track_error != NULL)
+    g_propagate_error (track_error, g_steal_pointer (&res->track_error));
+  if (res->app_error != NULL)
+    g_propagate_error (app_error, g_steal_pointer (&res->app_error));
+  test_result_free (res);
+  return ok;
+}
