@@ -1,0 +1,1064 @@
+/* cohort-evaluator.c: criteria + column index → members
+ *
+ * Every node is evaluated as "its matches within a mask": an and-group
+ * narrows the mask child by child, so later conditions scan only the words
+ * where candidates remain. An attribute condition is decided once per
+ * distinct value of its column (a byte per dictionary entry), then one pass
+ * over the column's codes gives the bitmap.
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "cohort-evaluator.h"
+#include "cohort-value.h"
+
+struct _CohortEvaluation
+{
+  gatomicrefcount    ref;
+  CohortColumnIndex *index;
+  CohortBitmap      *bitmap;
+  guint64            count;
+};
+
+G_DEFINE_BOXED_TYPE (CohortEvaluation, cohort_evaluation, cohort_evaluation_ref, cohort_evaluation_unref)
+
+CohortEvaluation *
+cohort_evaluation_ref (CohortEvaluation *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+cohort_evaluation_unref (CohortEvaluation *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
+    return;
+  cohort_column_index_unref (self->index);
+  cohort_bitmap_free (self->bitmap);
+  g_free (self);
+}
+
+guint64
+cohort_evaluation_get_count (CohortEvaluation *self)
+{
+  return self->count;
+}
+
+guint64
+cohort_evaluation_get_total (CohortEvaluation *self)
+{
+  return cohort_column_index_get_n_customers (self->index);
+}
+
+const CohortBitmap *
+cohort_evaluation_get_bitmap (CohortEvaluation *self)
+{
+  return self->bitmap;
+}
+
+CohortColumnIndex *
+cohort_evaluation_get_index (CohortEvaluation *self)
+{
+  return self->index;
+}
+
+gboolean
+cohort_evaluation_contains (CohortEvaluation *self,
+                            guint32           ordinal)
+{
+  return cohort_bitmap_get (self->bitmap, ordinal);
+}
+
+GArray *
+cohort_evaluation_get_members (CohortEvaluation *self,
+                               guint64           offset,
+                               guint64           limit)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint32));
+  const CohortBitmap *b = self->bitmap;
+  gsize w = 0;
+
+  /* Skip whole words by their population. */
+  for (; w < b->n_words; w++)
+    {
+      guint64 n = (guint64) __builtin_popcountll (b->words[w]);
+
+      if (n > offset)
+        break;
+      offset -= n;
+    }
+  for (gint64 i = cohort_bitmap_next (b, (gint64) w * 64); i >= 0; i = cohort_bitmap_next (b, i + 1))
+    {
+      guint32 o = (guint32) i;
+
+      if (offset > 0)
+        {
+          offset--;
+          continue;
+        }
+      if (limit != 0 && out->len >= limit)
+        break;
+      g_array_append_val (out, o);
+    }
+  return out;
+}
+
+const char *
+cohort_evaluation_get_text (CohortEvaluation *self,
+                            guint32           ordinal,
+                            const char       *field)
+{
+  return cohort_column_index_get_text (self->index, field, ordinal);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  sqlite3           *db;
+  CohortColumnIndex *index;
+  const CohortBitmap *universe;
+  gint64             now;
+  GCancellable      *cancellable;
+  GArray            *stack;        /* segment ids being followed */
+  GHashTable        *segments;     /* id -> CohortBitmap (all members) */
+} Eval;
+
+static CohortBitmap *eval_node (Eval *e, const CohortCriteria *node, const CohortBitmap *mask, GError **error);
+
+/* Case-insensitive operators compare folded text. */
+static inline const char *
+fold_entry (const CohortColumn *c, guint32 code, char *buf, gsize buf_size, char **heap, gsize *len)
+{
+  gsize n;
+  const char *s = cohort_column_entry (c, code, &n);
+
+  if ((c->flags[code] & COHORT_ENTRY_ASCII) && n < buf_size)
+    {
+      for (gsize i = 0; i < n; i++)
+        buf[i] = g_ascii_tolower (s[i]);
+      buf[n] = '\0';
+      *len = n;
+      return buf;
+    }
+  *heap = cohort_value_fold (s, (gssize) n);
+  *len = strlen (*heap);
+  return *heap;
+}
+
+static inline gboolean
+scalar_eq (const CohortScalar *v, gsize v_len, const CohortColumn *c, guint32 code)
+{
+  guint8 f = c->flags[code];
+
+  if (v->boolean == COHORT_BOOL_TRUE)
+    return (f & COHORT_ENTRY_TRUE) != 0;
+  if (v->boolean == COHORT_BOOL_FALSE)
+    return (f & COHORT_ENTRY_FALSE) != 0;
+  if (v->is_number)
+    return (f & COHORT_ENTRY_NUMBER) != 0 && c->numbers[code] == v->number;
+  return c->offsets[code + 1] - c->offsets[code] - 1 == v_len &&
+         memcmp (c->pool + c->offsets[code], v->text, v_len) == 0;
+}
+
+/* One byte per dictionary entry: 1 when the entry matches. */
+static guint8 *
+match_entries (const CohortCondition *cond,
+               const CohortColumn    *c,
+               gint64                 now)
+{
+  guint32 n = c->n_entries;
+  guint8 *m = g_malloc (n);
+  gboolean negate = FALSE;
+  CohortOperator op = cond->op;
+
+  m[0] = cohort_operator_matches_missing (op);
+
+  switch (op)
+    {
+    case COHORT_OP_NEQ:
+    case COHORT_OP_NOT_IN:
+      negate = TRUE;
+      G_GNUC_FALLTHROUGH;
+    case COHORT_OP_EQ:
+    case COHORT_OP_IN:
+      {
+        g_autofree gsize *lens = g_new0 (gsize, MAX (cond->n_scalars, 1));
+
+        for (guint k = 0; k < cond->n_scalars; k++)
+          lens[k] = strlen (cond->scalars[k].text);
+        for (guint32 code = 1; code < n; code++)
+          {
+            gboolean hit = FALSE;
+
+            for (guint k = 0; k < cond->n_scalars && !hit; k++)
+              hit = scalar_eq (&cond->scalars[k], lens[k], c, code);
+            m[code] = hit != negate;
+          }
+      }
+      break;
+
+    case COHORT_OP_EXISTS:
+      memset (m + 1, 1, n - 1);
+      break;
+    case COHORT_OP_NOT_EXISTS:
+      memset (m + 1, 0, n - 1);
+      break;
+
+    case COHORT_OP_NOT_CONTAINS:
+      negate = TRUE;
+      G_GNUC_FALLTHROUGH;
+    case COHORT_OP_CONTAINS:
+    case COHORT_OP_STARTS_WITH:
+    case COHORT_OP_ENDS_WITH:
+      {
+        const char *needle = cond->folded;
+        gsize needle_len = strlen (needle);
+        char buf[1024];
+
+        for (guint32 code = 1; code < n; code++)
+          {
+            g_autofree char *heap = NULL;
+            gsize len;
+            const char *s = fold_entry (c, code, buf, sizeof buf, &heap, &len);
+            gboolean hit;
+
+            if (needle_len > len)
+              hit = FALSE;
+            else if (op == COHORT_OP_STARTS_WITH)
+              hit = memcmp (s, needle, needle_len) == 0;
+            else if (op == COHORT_OP_ENDS_WITH)
+              hit = memcmp (s + len - needle_len, needle, needle_len) == 0;
+            else
+              hit = needle_len == 0 || g_strstr_len (s, (gssize) len, needle) != NULL;
+            m[code] = hit != negate;
+          }
+      }
+      break;
+
+    case COHORT_OP_MATCHES:
+      for (guint32 code = 1; code < n; code++)
+        m[code] = g_regex_match (cond->regex, cohort_column_entry (c, code, NULL), 0, NULL);
+      break;
+
+    case COHORT_OP_GT:
+    case COHORT_OP_GTE:
+    case COHORT_OP_LT:
+    case COHORT_OP_LTE:
+    case COHORT_OP_BETWEEN:
+      for (guint32 code = 1; code < n; code++)
+        {
+          double v;
+
+          if (!(c->flags[code] & COHORT_ENTRY_NUMBER))
+            {
+              m[code] = 0;
+              continue;
+            }
+          v = c->numbers[code];
+          switch (op)
+            {
+            case COHORT_OP_GT: m[code] = v > cond->low; break;
+            case COHORT_OP_GTE: m[code] = v >= cond->low; break;
+            case COHORT_OP_LT: m[code] = v < cond->low; break;
+            case COHORT_OP_LTE: m[code] = v <= cond->low; break;
+            default: m[code] = v >= cond->low && v <= cond->high; break;
+            }
+        }
+      break;
+
+    case COHORT_OP_IS_TRUE:
+    case COHORT_OP_IS_FALSE:
+      {
+        guint8 want = op == COHORT_OP_IS_TRUE ? COHORT_ENTRY_TRUE : COHORT_ENTRY_FALSE;
+
+        for (guint32 code = 1; code < n; code++)
+          m[code] = (c->flags[code] & want) != 0;
+      }
+      break;
+
+    case COHORT_OP_BEFORE:
+    case COHORT_OP_AFTER:
+    case COHORT_OP_WITHIN_LAST:
+    case COHORT_OP_MORE_THAN_AGO:
+    case COHORT_OP_WITHIN_NEXT:
+      {
+        gint64 lo = G_MININT64, hi = G_MAXINT64;
+
+        /* Inclusive bounds [lo, hi]. */
+        switch (op)
+          {
+          case COHORT_OP_BEFORE: hi = cond->timestamp - 1; break;
+          case COHORT_OP_AFTER: lo = cond->timestamp + 1; break;
+          case COHORT_OP_WITHIN_LAST: lo = now - cond->seconds; hi = now; break;
+          case COHORT_OP_MORE_THAN_AGO: hi = now - cond->seconds - 1; break;
+          default: lo = now; hi = now + cond->seconds; break;
+          }
+        for (guint32 code = 1; code < n; code++)
+          m[code] = (c->flags[code] & COHORT_ENTRY_TIMESTAMP) != 0 &&
+                    c->timestamps[code] >= lo && c->timestamps[code] <= hi;
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+  return m;
+}
+
+/* out = { o in mask : m[codes[o]] } */
+static CohortBitmap *
+scan_codes (const guint32      *codes,
+            const guint8       *m,
+            const CohortBitmap *mask)
+{
+  CohortBitmap *out = cohort_bitmap_new (mask->n_bits);
+  gsize full = mask->n_bits / 64;
+
+  for (gsize w = 0; w < full; w++)
+    {
+      guint64 mw = mask->words[w], bits = 0;
+      const guint32 *c = codes + w * 64;
+
+      if (mw == 0)
+        continue;
+      for (guint b = 0; b < 64; b += 4)
+        {
+          bits |= (guint64) m[c[b]] << b;
+          bits |= (guint64) m[c[b + 1]] << (b + 1);
+          bits |= (guint64) m[c[b + 2]] << (b + 2);
+          bits |= (guint64) m[c[b + 3]] << (b + 3);
+        }
+      out->words[w] = bits & mw;
+    }
+  if (full < mask->n_words)
+    {
+      guint64 mw = mask->words[full], bits = 0;
+
+      for (guint b = 0; full * 64 + b < mask->n_bits; b++)
+        bits |= (guint64) m[codes[full * 64 + b]] << b;
+      out->words[full] = bits & mw;
+    }
+  return out;
+}
+
+static CohortBitmap *
+eval_attribute (Eval                  *e,
+                const CohortCondition *cond,
+                const CohortBitmap    *mask,
+                GError               **error)
+{
+  const CohortColumn *c = NULL;
+  g_autofree guint8 *m = NULL;
+
+  if (!cohort_column_index_get_column (e->index, cond->field, &c, error))
+    return NULL;
+  if (c == NULL)
+    {
+      /* No customer has this attribute: it is missing for everyone. */
+      CohortBitmap *out = cohort_bitmap_copy (mask);
+
+      if (!cohort_operator_matches_missing (cond->op))
+        cohort_bitmap_clear_all (out);
+      return out;
+    }
+  m = match_entries (cond, c, e->now);
+  return scan_codes (c->codes, m, mask);
+}
+
+static guint8 *
+sample_entries (const CohortColumn *c, guint32 state, guint percent)
+{
+  guint8 *m = g_malloc0 (c->n_entries);
+
+  for (guint32 code = 1; code < c->n_entries; code++)
+    {
+      gsize len;
+      const char *s = cohort_column_entry (c, code, &len);
+
+      m[code] = cohort_fnv1a32 (s, len, state) % 100 < percent;
+    }
+  return m;
+}
+
+static CohortBitmap *
+eval_sample (Eval               *e,
+             const CohortCriteria *node,
+             const CohortBitmap *mask,
+             GError            **error)
+{
+  const CohortColumn *ids = NULL, *emails = NULL;
+  g_autofree guint8 *mid = NULL;
+  g_autofree guint8 *memail = NULL;
+  CohortBitmap *out;
+  guint32 state;
+
+  if (!cohort_column_index_get_column (e->index, "id", &ids, error) ||
+      !cohort_column_index_get_column (e->index, "email", &emails, error))
+    return NULL;
+  state = cohort_fnv1a32 (node->salt, strlen (node->salt), COHORT_FNV1A32_INIT);
+  state = cohort_fnv1a32 (":", 1, state);
+  mid = sample_entries (ids, state, node->percent);
+  memail = sample_entries (emails, state, node->percent);
+
+  out = cohort_bitmap_new (mask->n_bits);
+  for (gsize w = 0; w < mask->n_words; w++)
+    {
+      guint64 mw = mask->words[w], bits = 0;
+
+      while (mw != 0)
+        {
+          guint b = (guint) __builtin_ctzll (mw);
+          gsize o = w * 64 + b;
+          guint32 id = ids->codes[o];
+
+          if (id != 0 ? mid[id] : memail[emails->codes[o]])
+            bits |= G_GUINT64_CONSTANT (1) << b;
+          mw &= mw - 1;
+        }
+      out->words[w] = bits;
+    }
+  return out;
+}
+
+/* All members of segment @id (within the universe). */
+static const CohortBitmap *
+segment_members (Eval *e, gint64 id, GError **error)
+{
+  CohortBitmap *members;
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *kind = NULL;
+  g_autofree char *criteria = NULL;
+  int rc;
+
+  members = g_hash_table_lookup (e->segments, &id);
+  if (members != NULL)
+    return members;
+
+  for (guint i = 0; i < e->stack->len; i++)
+    if (g_array_index (e->stack, gint64, i) == id)
+      {
+        g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_CYCLE,
+                     _("Segment %" G_GINT64_FORMAT " refers to itself through other segments"), id);
+        return NULL;
+      }
+
+  if (e->db == NULL)
+    {
+      g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
+                   _("There is no segment with id %" G_GINT64_FORMAT), id);
+      return NULL;
+    }
+  if (sqlite3_prepare_v2 (e->db, "SELECT kind, criteria FROM segments WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    goto db_error;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      kind = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      criteria = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
+                   _("There is no segment with id %" G_GINT64_FORMAT), id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    goto db_error;
+
+  if (g_strcmp0 (kind, "manual") == 0)
+    {
+      guint32 n = cohort_column_index_get_n_ordinals (e->index);
+
+      members = cohort_bitmap_new (n);
+      if (sqlite3_prepare_v2 (e->db, "SELECT customer FROM segment_members WHERE segment = ?",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        {
+          cohort_bitmap_free (members);
+          goto db_error;
+        }
+      sqlite3_bind_int64 (stmt, 1, id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 o = sqlite3_column_int64 (stmt, 0);
+
+          if (o >= 0 && o < n)
+            cohort_bitmap_set (members, (guint32) o);
+        }
+      sqlite3_finalize (stmt);
+      stmt = NULL;
+      if (rc != SQLITE_DONE)
+        {
+          cohort_bitmap_free (members);
+          goto db_error;
+        }
+      cohort_bitmap_and (members, e->universe);
+    }
+  else if (criteria == NULL)
+    members = cohort_bitmap_new (cohort_column_index_get_n_ordinals (e->index));
+  else
+    {
+      g_autoptr(CohortCriteria) parsed = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      parsed = cohort_criteria_parse (criteria, &local_error);
+      if (parsed == NULL)
+        {
+          g_set_error (error, COHORT_CRITERIA_ERROR, local_error->code,
+                       _("The criteria of segment %" G_GINT64_FORMAT " are invalid: %s"),
+                       id, local_error->message);
+          return NULL;
+        }
+      g_array_append_val (e->stack, id);
+      members = eval_node (e, parsed, e->universe, error);
+      g_array_set_size (e->stack, e->stack->len - 1);
+      if (members == NULL)
+        return NULL;
+    }
+  g_hash_table_insert (e->segments, g_memdup2 (&id, sizeof id), members);
+  return members;
+
+db_error:
+  g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
+               _("Could not read segment %" G_GINT64_FORMAT ": %s"), id, sqlite3_errmsg (e->db));
+  if (stmt)
+    sqlite3_finalize (stmt);
+  return NULL;
+}
+
+static CohortBitmap *
+eval_node (Eval                 *e,
+           const CohortCriteria *node,
+           const CohortBitmap   *mask,
+           GError              **error)
+{
+  if (g_cancellable_set_error_if_cancelled (e->cancellable, error))
+    return NULL;
+
+  switch (node->kind)
+    {
+    case COHORT_CRITERIA_AND:
+      {
+        CohortBitmap *acc = cohort_bitmap_copy (mask);
+
+        for (guint i = 0; i < node->children->len; i++)
+          {
+            CohortBitmap *next;
+
+            if (cohort_bitmap_is_empty (acc))
+              break;
+            next = eval_node (e, g_ptr_array_index (node->children, i), acc, error);
+            cohort_bitmap_free (acc);
+            if (next == NULL)
+              return NULL;
+            acc = next;
+          }
+        return acc;
+      }
+
+    case COHORT_CRITERIA_OR:
+      {
+        CohortBitmap *acc = cohort_bitmap_new (mask->n_bits);
+        g_autoptr(CohortBitmap) rest = cohort_bitmap_copy (mask);
+
+        for (guint i = 0; i < node->children->len; i++)
+          {
+            g_autoptr(CohortBitmap) part = NULL;
+
+            if (cohort_bitmap_is_empty (rest))
+              break;
+            /* Only those not already in need looking at. */
+            part = eval_node (e, g_ptr_array_index (node->children, i), rest, error);
+            if (part == NULL)
+              {
+                cohort_bitmap_free (acc);
+                return NULL;
+              }
+            cohort_bitmap_or (acc, part);
+            cohort_bitmap_andnot (rest, part);
+          }
+        return acc;
+      }
+
+    case COHORT_CRITERIA_NOT:
+      {
+        CohortBitmap *inner = eval_node (e, g_ptr_array_index (node->children, 0), mask, error);
+
+        if (inner == NULL)
+          return NULL;
+        cohort_bitmap_not_within (inner, mask);
+        return inner;
+      }
+
+    case COHORT_CRITERIA_ATTRIBUTE:
+      return eval_attribute (e, node->attribute, mask, error);
+
+    case COHORT_CRITERIA_SEGMENT:
+      {
+        const CohortBitmap *members = segment_members (e, node->segment_id, error);
+        CohortBitmap *out;
+
+        if (members == NULL)
+          return NULL;
+        out = cohort_bitmap_copy (members);
+        cohort_bitmap_and (out, mask);
+        return out;
+      }
+
+    case COHORT_CRITERIA_SAMPLE:
+      return eval_sample (e, node, mask, error);
+
+    case COHORT_CRITERIA_EVENT:
+      g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NOT_SUPPORTED,
+                   _("Event conditions cannot be counted yet: this workspace has no events"));
+      return NULL;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static CohortEvaluation *
+evaluate (CohortColumnIndex    *index,
+          sqlite3              *db,
+          const CohortCriteria *criteria,
+          gint64                segment_id,
+          GCancellable         *cancellable,
+          GError              **error)
+{
+  Eval e = { 0 };
+  CohortBitmap *bitmap = NULL;
+  CohortEvaluation *result;
+
+  e.db = db;
+  e.index = index;
+  e.universe = cohort_column_index_get_universe (index);
+  e.now = cohort_now ();
+  e.cancellable = cancellable;
+  e.stack = g_array_new (FALSE, FALSE, sizeof (gint64));
+  e.segments = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) cohort_bitmap_free);
+
+  if (criteria != NULL)
+    bitmap = eval_node (&e, criteria, e.universe, error);
+  else
+    {
+      const CohortBitmap *members = segment_members (&e, segment_id, error);
+
+      if (members != NULL)
+        bitmap = cohort_bitmap_copy (members);
+    }
+  g_array_unref (e.stack);
+  g_hash_table_unref (e.segments);
+  if (bitmap == NULL)
+    return NULL;
+
+  result = g_new0 (CohortEvaluation, 1);
+  g_atomic_ref_count_init (&result->ref);
+  result->index = cohort_column_index_ref (index);
+  result->bitmap = bitmap;
+  result->count = cohort_bitmap_popcount (bitmap);
+  return result;
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate_index (CohortColumnIndex    *index,
+                                 sqlite3              *db,
+                                 const CohortCriteria *criteria,
+                                 GCancellable         *cancellable,
+                                 GError              **error)
+{
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (criteria != NULL, NULL);
+  return evaluate (index, db, criteria, 0, cancellable, error);
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate_for_db (sqlite3              *db,
+                                  const char           *path,
+                                  const CohortCriteria *criteria,
+                                  gint64                segment_id,
+                                  GCancellable         *cancellable,
+                                  GError              **error)
+{
+  for (int attempt = 0; ; attempt++)
+    {
+      g_autoptr(CohortColumnIndex) index = NULL;
+      g_autoptr(GError) local_error = NULL;
+      CohortEvaluation *result;
+
+      index = cohort_column_index_ensure_for_db (db, path, cancellable, error);
+      if (index == NULL)
+        return NULL;
+      result = evaluate (index, db, criteria, segment_id, cancellable, &local_error);
+      if (result != NULL)
+        return result;
+      /* A damaged index file: drop it and build afresh from SQLite, once. */
+      if (attempt == 0 && g_error_matches (local_error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED))
+        {
+          g_debug ("%s", local_error->message);
+          cohort_column_index_forget (path, TRUE);
+          continue;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate (CohortWorkspace       *ws,
+                           const CohortCriteria  *criteria,
+                           GCancellable          *cancellable,
+                           GError               **error)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
+  g_return_val_if_fail (criteria != NULL, NULL);
+  return cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
+                                           criteria, 0, cancellable, error);
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate_segment (CohortWorkspace  *ws,
+                                   gint64            segment_id,
+                                   GCancellable     *cancellable,
+                                   GError          **error)
+{
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
+  return cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
+                                           NULL, segment_id, cancellable, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* In a thread                                                          */
+
+typedef struct
+{
+  char           *path;
+  CohortCriteria *criteria;
+  gint64          segment_id;
+} TaskData;
+
+static void
+task_data_free (TaskData *data)
+{
+  g_free (data->path);
+  cohort_criteria_free (data->criteria);
+  g_free (data);
+}
+
+static void
+evaluate_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  GError *error = NULL;
+  CohortEvaluation *result;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (data->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_task_return_new_error (task, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_FAILED,
+                               _("Could not open the workspace: %s"),
+                               db ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
+      sqlite3_close_v2 (db);
+      return;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  result = cohort_evaluator_evaluate_for_db (db, data->path, data->criteria, data->segment_id,
+                                             cancellable, &error);
+  sqlite3_close_v2 (db);
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) cohort_evaluation_unref);
+}
+
+static void
+start_task (CohortWorkspace      *ws,
+            const CohortCriteria *criteria,
+            gint64                segment_id,
+            gpointer              tag,
+            GCancellable         *cancellable,
+            GAsyncReadyCallback   callback,
+            gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (ws, cancellable, callback, user_data);
+  TaskData *data = g_new0 (TaskData, 1);
+
+  data->path = g_strdup (cohort_workspace_get_path (ws));
+  data->criteria = criteria ? cohort_criteria_copy (criteria) : NULL;
+  data->segment_id = segment_id;
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, data, (GDestroyNotify) task_data_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, evaluate_thread);
+}
+
+void
+cohort_evaluator_evaluate_async (CohortWorkspace      *ws,
+                                 const CohortCriteria *criteria,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data)
+{
+  g_return_if_fail (COHORT_IS_WORKSPACE (ws));
+  g_return_if_fail (criteria != NULL);
+  start_task (ws, criteria, 0, cohort_evaluator_evaluate_async, cancellable, callback, user_data);
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate_finish (CohortWorkspace  *ws,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, ws), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cohort_evaluator_evaluate_segment_async (CohortWorkspace     *ws,
+                                         gint64               segment_id,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (COHORT_IS_WORKSPACE (ws));
+  start_task (ws, NULL, segment_id, cohort_evaluator_evaluate_segment_async, cancellable, callback, user_data);
+}
+
+CohortEvaluation *
+cohort_evaluator_evaluate_segment_finish (CohortWorkspace  *ws,
+                                          GAsyncResult     *result,
+                                          GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, ws), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Live count                                                           */
+
+struct _CohortLiveCount
+{
+  GObject           parent_instance;
+  CohortWorkspace  *ws;
+  CohortCriteria   *criteria;
+  CohortEvaluation *result;
+  GError           *error;
+  GCancellable     *cancellable;
+  guint             timeout_id;
+  guint             delay;
+  gulong            changed_id;
+};
+
+G_DEFINE_FINAL_TYPE (CohortLiveCount, cohort_live_count, G_TYPE_OBJECT)
+
+enum {
+  UPDATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+cohort_live_count_dispose (GObject *object)
+{
+  CohortLiveCount *self = COHORT_LIVE_COUNT (object);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->ws != NULL && self->changed_id != 0)
+    g_clear_signal_handler (&self->changed_id, self->ws);
+  g_clear_object (&self->ws);
+  g_clear_pointer (&self->criteria, cohort_criteria_free);
+  g_clear_pointer (&self->result, cohort_evaluation_unref);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (cohort_live_count_parent_class)->dispose (object);
+}
+
+static void
+cohort_live_count_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  CohortLiveCount *self = COHORT_LIVE_COUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, cohort_live_count_get_busy (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cohort_live_count_class_init (CohortLiveCountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cohort_live_count_dispose;
+  object_class->get_property = cohort_live_count_get_property;
+
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CohortLiveCount::updated:
+   *
+   * A new result (cohort_live_count_get_result()) or error arrived.
+   */
+  signals[UPDATED] = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cohort_live_count_init (CohortLiveCount *self)
+{
+  self->delay = 60;
+}
+
+static void
+live_count_done (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  g_autoptr(CohortLiveCount) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CohortEvaluation *result;
+
+  result = cohort_evaluator_evaluate_finish (COHORT_WORKSPACE (source), res, &error);
+  /* A newer request replaced this one: drop it. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (res))))
+    {
+      g_clear_pointer (&result, cohort_evaluation_unref);
+      return;
+    }
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->result, cohort_evaluation_unref);
+  g_clear_error (&self->error);
+  self->result = result;
+  self->error = g_steal_pointer (&error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  g_signal_emit (self, signals[UPDATED], 0);
+}
+
+static gboolean
+live_count_run (gpointer user_data)
+{
+  CohortLiveCount *self = user_data;
+
+  self->timeout_id = 0;
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->criteria == NULL)
+    {
+      g_clear_pointer (&self->result, cohort_evaluation_unref);
+      g_clear_error (&self->error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+      g_signal_emit (self, signals[UPDATED], 0);
+      return G_SOURCE_REMOVE;
+    }
+  self->cancellable = g_cancellable_new ();
+  cohort_evaluator_evaluate_async (self->ws, self->criteria, self->cancellable,
+                                   live_count_done, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+live_count_schedule (CohortLiveCount *self)
+{
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  /* Cancel now, so that a stale answer never arrives after the edit. */
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  self->timeout_id = g_timeout_add (self->delay, live_count_run, self);
+}
+
+static void
+on_workspace_changed (CohortWorkspace *ws,
+                      guint            what,
+                      CohortLiveCount *self)
+{
+  live_count_schedule (self);
+}
+
+CohortLiveCount *
+cohort_live_count_new (CohortWorkspace *ws)
+{
+  CohortLiveCount *self;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
+  self = g_object_new (COHORT_TYPE_LIVE_COUNT, NULL);
+  self->ws = g_object_ref (ws);
+  self->changed_id = g_signal_connect (ws, "changed", G_CALLBACK (on_workspace_changed), self);
+  return self;
+}
+
+void
+cohort_live_count_set_criteria (CohortLiveCount      *self,
+                                const CohortCriteria *criteria)
+{
+  g_return_if_fail (COHORT_IS_LIVE_COUNT (self));
+  g_clear_pointer (&self->criteria, cohort_criteria_free);
+  self->criteria = criteria ? cohort_criteria_copy (criteria) : NULL;
+  live_count_schedule (self);
+}
+
+void
+cohort_live_count_set_delay (CohortLiveCount *self,
+                             guint            msec)
+{
+  g_return_if_fail (COHORT_IS_LIVE_COUNT (self));
+  self->delay = msec;
+}
+
+CohortEvaluation *
+cohort_live_count_get_result (CohortLiveCount *self)
+{
+  g_return_val_if_fail (COHORT_IS_LIVE_COUNT (self), NULL);
+  return self->result;
+}
+
+const GError *
+cohort_live_count_get_error (CohortLiveCount *self)
+{
+  g_return_val_if_fail (COHORT_IS_LIVE_COUNT (self), NULL);
+  return self->error;
+}
+
+gboolean
+cohort_live_count_get_busy (CohortLiveCount *self)
+{
+  g_return_val_if_fail (COHORT_IS_LIVE_COUNT (self), FALSE);
+  return self->timeout_id != 0 || self->cancellable != NULL;
+}
