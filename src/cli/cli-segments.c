@@ -139,6 +139,7 @@ segments_create (CohortCli *cli, int argc, char **argv)
   g_autoptr(CohortSegment) segment = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *criteria = NULL;
   gboolean manual = FALSE, data_driven = FALSE;
   int code;
   GOptionEntry entries[] = {
@@ -146,6 +147,7 @@ segments_create (CohortCli *cli, int argc, char **argv)
     { "data-driven", 0, 0, G_OPTION_ARG_NONE, &data_driven,
       N_("People join and leave automatically when they match your rules"), NULL },
     { "description", 0, 0, G_OPTION_ARG_STRING, &description, N_("An optional description"), N_("TEXT") },
+    { "criteria", 0, 0, G_OPTION_ARG_STRING, &criteria, N_("Criteria of a data-driven segment (JSON or @FILE)"), N_("JSON") },
     G_OPTION_ENTRY_NULL
   };
 
@@ -155,15 +157,23 @@ segments_create (CohortCli *cli, int argc, char **argv)
   if (argc != 2)
     return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
                             argc < 2 ? _("A segment needs a name") : _("Too many arguments"));
+  if (criteria != NULL && manual)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
+                            _("A manual segment has no criteria: leave out --manual"));
+  if (criteria != NULL)
+    data_driven = TRUE;     /* --criteria makes a data-driven segment */
   if (manual == data_driven)
     return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
                             _("Choose the kind of segment: --manual or --data-driven"));
   if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
     return COHORT_EXIT_FAILED;
 
-  segment = cohort_segments_create (ws, argv[1],
-                                    manual ? COHORT_SEGMENT_MANUAL : COHORT_SEGMENT_DATA_DRIVEN,
-                                    description, &error);
+  if (criteria != NULL)
+    segment = cohort_cli_create_with_criteria (ws, argv[1], description, criteria, &error);
+  else
+    segment = cohort_segments_create (ws, argv[1],
+                                      manual ? COHORT_SEGMENT_MANUAL : COHORT_SEGMENT_DATA_DRIVEN,
+                                      description, &error);
   if (segment == NULL)
     return cohort_cli_fail_error (cli, error);
   g_print ("%" G_GINT64_FORMAT "\n", cohort_segment_get_id (segment));
@@ -359,6 +369,9 @@ static const CohortCliCommand segment_commands[] = {
   { "deactivate", segments_deactivate, N_("Deactivate a segment (kept, not synced)") },
   { "duplicate", segments_duplicate, N_("Copy a segment") },
   { "delete", segments_delete, N_("Delete a segment") },
+  { "set-criteria", cohort_cli_segments_set_criteria, N_("Replace the criteria of a data-driven segment") },
+  { "count", cohort_cli_segments_count, N_("Count the members of a segment now") },
+  { "members", cohort_cli_segments_members, N_("List the members of a segment now") },
   { NULL, NULL, NULL }
 };
 

@@ -74,6 +74,16 @@ struct _CohortSegment;
 JsonNode *cohort_cli_segment_to_json (struct _CohortSegment *segment,
                                       gboolean               with_criteria);
 
+/* Criteria commands (cli-criteria.c). */
+struct _CohortSegment;
+char *cohort_cli_read_criteria (const char *arg, GError **error);   /* JSON, @FILE or @- */
+struct _CohortSegment *cohort_cli_create_with_criteria (CohortWorkspace *ws, const char *name,
+                                                        const char *description,
+                                                        const char *criteria_arg, GError **error);
+int cohort_cli_segments_set_criteria (CohortCli *cli, int argc, char **argv);
+int cohort_cli_segments_count        (CohortCli *cli, int argc, char **argv);
+int cohort_cli_segments_members      (CohortCli *cli, int argc, char **argv);
+
 /* Command groups (each in its own file). */
 int cohort_cli_segments  (CohortCli *cli, int argc, char **argv);
 

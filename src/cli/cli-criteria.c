@@ -1,0 +1,298 @@
+/* cli-criteria.c: segments set-criteria, count and members
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "cohort-cli-private.h"
+#include "cohort-criteria.h"
+#include "cohort-evaluator.h"
+#include "cohort-segment.h"
+
+char *
+cohort_cli_read_criteria (const char  *arg,
+                          GError     **error)
+{
+  char *contents = NULL;
+
+  if (arg[0] != '@')
+    return g_strdup (arg);
+  if (strcmp (arg, "@-") == 0)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      char buf[4096];
+      size_t n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (text, buf, (gssize) n);
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
+  if (!g_file_get_contents (arg + 1, &contents, NULL, error))
+    return NULL;
+  return contents;
+}
+
+CohortSegment *
+cohort_cli_create_with_criteria (CohortWorkspace  *ws,
+                                 const char       *name,
+                                 const char       *description,
+                                 const char       *criteria_arg,
+                                 GError          **error)
+{
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autofree char *json = cohort_cli_read_criteria (criteria_arg, error);
+
+  if (json == NULL)
+    return NULL;
+  /* One transaction: a segment with bad criteria is never left behind. */
+  if (!cohort_workspace_begin (ws, error))
+    return NULL;
+  segment = cohort_segments_create (ws, name, COHORT_SEGMENT_DATA_DRIVEN, description, error);
+  if (segment == NULL ||
+      !cohort_segments_set_criteria (ws, cohort_segment_get_id (segment), json, error) ||
+      !cohort_workspace_commit (ws, error))
+    {
+      if (cohort_workspace_in_transaction (ws))
+        cohort_workspace_rollback (ws);
+      return NULL;
+    }
+  return cohort_segments_get (ws, cohort_segment_get_id (segment), error);
+}
+
+static int
+open_one_segment (CohortCli         *cli,
+                  int                argc,
+                  char             **argv,
+                  int                n_args,
+                  CohortWorkspace  **ws,
+                  CohortSegment    **segment)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (argc < 2)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("Name the segment (its name or id)"));
+  if (argc < 1 + n_args)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("Missing argument"));
+  if (argc > 1 + n_args)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, _("Unexpected argument “%s”"), argv[1 + n_args]);
+  if (!(*ws = cohort_cli_open_workspace (cli, FALSE)))
+    return COHORT_EXIT_FAILED;
+  if (!(*segment = cohort_segments_lookup (*ws, argv[1], &error)))
+    return cohort_cli_fail_error (cli, error);
+  return COHORT_EXIT_OK;
+}
+
+int
+cohort_cli_segments_set_criteria (CohortCli  *cli,
+                                  int         argc,
+                                  char      **argv)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  int code;
+
+  if (!cohort_cli_parse (cli, _("NAME|ID JSON|@FILE"),
+                         _("Replace the criteria of a data-driven segment (JSON, or @FILE to read it from a file)."),
+                         NULL, &argc, &argv, &code))
+    return code;
+  if ((code = open_one_segment (cli, argc, argv, 2, &ws, &segment)) != COHORT_EXIT_OK)
+    return code;
+  json = cohort_cli_read_criteria (argv[2], &error);
+  if (json == NULL)
+    return cohort_cli_fail_error (cli, error);
+  if (!cohort_segments_set_criteria (ws, cohort_segment_get_id (segment), json, &error))
+    return cohort_cli_fail_error (cli, error);
+  return COHORT_EXIT_OK;
+}
+
+int
+cohort_cli_segments_count (CohortCli  *cli,
+                           int         argc,
+                           char      **argv)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (!cohort_cli_parse (cli, _("NAME|ID"), _("Print how many customers are in a segment now."),
+                         NULL, &argc, &argv, &code))
+    return code;
+  if ((code = open_one_segment (cli, argc, argv, 1, &ws, &segment)) != COHORT_EXIT_OK)
+    return code;
+  ev = cohort_evaluator_evaluate_segment (ws, cohort_segment_get_id (segment), cli->cancellable, &error);
+  if (ev == NULL)
+    return cohort_cli_fail_error (cli, error);
+  g_print ("%" G_GUINT64_FORMAT "\n", cohort_evaluation_get_count (ev));
+  return COHORT_EXIT_OK;
+}
+
+/* A CSV cell: protected against formula injection, quoted when needed. */
+static void
+append_csv_cell (GString *out, const char *text)
+{
+  gboolean protect, quote;
+
+  if (text == NULL)
+    return;
+  protect = text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+            text[0] == '\t' || text[0] == '\r';
+  quote = strpbrk (text, ",\"\r\n") != NULL;
+  if (quote)
+    g_string_append_c (out, '"');
+  if (protect)
+    g_string_append_c (out, '\'');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  if (quote)
+    g_string_append_c (out, '"');
+}
+
+int
+cohort_cli_segments_members (CohortCli  *cli,
+                             int         argc,
+                             char      **argv)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ordinals = NULL;
+  g_autofree char *attributes = NULL;
+  g_autofree char *output = NULL;
+  g_auto(GStrv) fields = NULL;
+  gint64 limit = 0, offset = 0;
+  gboolean csv = FALSE, json = FALSE;
+  FILE *fp = stdout;
+  int code;
+  GOptionEntry entries[] = {
+    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, N_("At most N members"), N_("N") },
+    { "offset", 0, 0, G_OPTION_ARG_INT64, &offset, N_("Skip the first N members"), N_("N") },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_("Print CSV (the default)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "attributes", 0, 0, G_OPTION_ARG_STRING, &attributes, N_("Also these attributes (comma-separated)"), N_("A,B,...") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write to FILE instead of the terminal"), N_("FILE") },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!cohort_cli_parse (cli, _("NAME|ID"), _("List the customers in a segment now (id, email)."),
+                         entries, &argc, &argv, &code))
+    return code;
+  if (csv && json)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("Choose one of --csv and --json"));
+  if (limit < 0 || offset < 0)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("--limit and --offset take a number, 0 or more"));
+  if ((code = open_one_segment (cli, argc, argv, 1, &ws, &segment)) != COHORT_EXIT_OK)
+    return code;
+  ev = cohort_evaluator_evaluate_segment (ws, cohort_segment_get_id (segment), cli->cancellable, &error);
+  if (ev == NULL)
+    return cohort_cli_fail_error (cli, error);
+  ordinals = cohort_evaluation_get_members (ev, (guint64) offset, (guint64) limit);
+
+  if (attributes != NULL)
+    {
+      fields = g_strsplit (attributes, ",", -1);
+      for (guint i = 0; fields[i]; i++)
+        g_strstrip (fields[i]);
+    }
+  if (output != NULL)
+    {
+      fp = fopen (output, "wb");
+      if (fp == NULL)
+        return cohort_cli_fail (cli, COHORT_EXIT_FAILED, _("Could not write %s: %s"), output, g_strerror (errno));
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < ordinals->len; i++)
+        {
+          guint32 o = g_array_index (ordinals, guint32, i);
+          const char *id = cohort_evaluation_get_text (ev, o, "id");
+          const char *email = cohort_evaluation_get_text (ev, o, "email");
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          if (id)
+            json_builder_add_string_value (b, id);
+          else
+            json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "email");
+          if (email)
+            json_builder_add_string_value (b, email);
+          else
+            json_builder_add_null_value (b);
+          for (guint k = 0; fields && fields[k]; k++)
+            {
+              const char *v = cohort_evaluation_get_text (ev, o, fields[k]);
+
+              json_builder_set_member_name (b, fields[k]);
+              if (v)
+                json_builder_add_string_value (b, v);
+              else
+                json_builder_add_null_value (b);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      json_generator_set_pretty (gen, TRUE);
+      json_generator_set_indent (gen, 2);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      fprintf (fp, "%s\n", text);
+    }
+  else
+    {
+      g_autoptr(GString) line = g_string_new ("id,email");
+
+      for (guint k = 0; fields && fields[k]; k++)
+        {
+          g_string_append_c (line, ',');
+          append_csv_cell (line, fields[k]);
+        }
+      g_string_append_c (line, '\n');
+      for (guint i = 0; i < ordinals->len; i++)
+        {
+          guint32 o = g_array_index (ordinals, guint32, i);
+
+          append_csv_cell (line, cohort_evaluation_get_text (ev, o, "id"));
+          g_string_append_c (line, ',');
+          append_csv_cell (line, cohort_evaluation_get_text (ev, o, "email"));
+          for (guint k = 0; fields && fields[k]; k++)
+            {
+              g_string_append_c (line, ',');
+              append_csv_cell (line, cohort_evaluation_get_text (ev, o, fields[k]));
+            }
+          g_string_append_c (line, '\n');
+          if (line->len > 1 << 16)
+            {
+              fwrite (line->str, 1, line->len, fp);
+              g_string_truncate (line, 0);
+            }
+        }
+      fwrite (line->str, 1, line->len, fp);
+    }
+  if (fflush (fp) != 0 || (fp != stdout && fclose (fp) != 0))
+    return cohort_cli_fail (cli, COHORT_EXIT_FAILED, _("Could not write %s: %s"),
+                            output ? output : "stdout", g_strerror (errno));
+  return COHORT_EXIT_OK;
+}
