@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "cohort-test-cli.h"
+#include "cohort-workspace.h"
 
 typedef struct
 {
@@ -266,6 +267,69 @@ test_env_workspace (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.out, "From env"));
 }
 
+static void
+test_members (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *o;
+
+  cli_run (&r, f->ws, "segments", "create", "Hand", "--manual");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  cli_run (&r, f->ws, "segments", "create", "Rules", "--data-driven");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  {
+    g_autoptr(CohortWorkspace) ws = cohort_workspace_open (f->ws, COHORT_WORKSPACE_OPEN_NONE, NULL);
+
+    g_assert_nonnull (ws);
+    g_assert_true (cohort_workspace_exec (ws,
+        "INSERT INTO customers (id, email, added_at, modified_at) VALUES "
+        "('u1', 'ann@example.com', 0, 0), ('u2', NULL, 0, 0), (NULL, 'cat@example.com', 0, 0)",
+        NULL));
+  }
+
+  cli_run (&r, f->ws, "segments", "add", "Hand", "u1", "cat@example.com,nobody", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  root = cli_json (&r);
+  o = json_node_get_object (root);
+  g_assert_cmpint (json_object_get_int_member (o, "added"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "already_present"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "unknown")), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (o, "unknown"), 0), ==, "nobody");
+  g_clear_pointer (&root, json_node_unref);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "add", "Hand", "u1", "u2");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Added 1, already present 1, unknown 0"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "remove", "Hand", "ann@example.com", "ghost");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Removed 1"));
+  g_assert_nonnull (strstr (r.out, "unknown: ghost"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "list");
+  g_assert_nonnull (strstr (r.out, "2"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "add", "Rules", "u1");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "data-driven"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "add", "Hand");
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->ws, "segments", "clear", "Hand");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Removed 2"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,5 +341,6 @@ main (int argc, char **argv)
   ADD ("/cli/segments/unreadable-workspace", test_unreadable_workspace);
   ADD ("/cli/segments/change-commands", test_change_commands);
   ADD ("/cli/segments/env-workspace", test_env_workspace);
+  ADD ("/cli/segments/members", test_members);
   return g_test_run ();
 }

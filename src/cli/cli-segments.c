@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-cli-private.h"
+#include "cohort-members.h"
 #include "cohort-segment.h"
 
 JsonNode *
@@ -359,6 +360,108 @@ segments_duplicate (CohortCli *cli, int argc, char **argv)
   return COHORT_EXIT_OK;
 }
 
+static int
+change_members (CohortCli *cli, int argc, char **argv, gboolean add)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) s = NULL;
+  g_autoptr(GPtrArray) identifiers = g_ptr_array_new_with_free_func (g_free);
+  g_auto(CohortMembersResult) result = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  int code;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!cohort_cli_parse (cli, _("NAME|ID ID_OR_EMAIL…"),
+                         add ? _("Add customers (by id or email) to a manual segment.")
+                             : _("Remove customers (by id or email) from a manual segment."),
+                         entries, &argc, &argv, &code))
+    return code;
+  if (argc < 3)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
+                            argc < 2 ? _("Name the segment (its name or id)")
+                                     : _("Give at least one customer id or email"));
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr(GPtrArray) parsed = cohort_members_parse_identifiers (argv[i]);
+
+      for (guint j = 0; j < parsed->len; j++)
+        g_ptr_array_add (identifiers, g_strdup (parsed->pdata[j]));
+    }
+  if ((code = open_segment (cli, 2, argv, 1, &ws, &s)) != COHORT_EXIT_OK)
+    return code;
+
+  if (add ? !cohort_members_add (ws, cohort_segment_get_id (s), identifiers, &result, &error)
+          : !cohort_members_remove (ws, cohort_segment_get_id (s), identifiers, &result, &error))
+    return cohort_cli_fail_error (cli, error);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, add ? "added" : "removed");
+      json_builder_add_int_value (b, result.changed);
+      json_builder_set_member_name (b, add ? "already_present" : "not_members");
+      json_builder_add_int_value (b, result.unchanged);
+      json_builder_set_member_name (b, "unknown");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < result.unknown->len; i++)
+        json_builder_add_string_value (b, result.unknown->pdata[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      cohort_cli_print_json (root);
+      return COHORT_EXIT_OK;
+    }
+
+  if (add)
+    g_print (_("Added %u, already present %u, unknown %u\n"),
+             result.changed, result.unchanged, result.unknown->len);
+  else
+    g_print (_("Removed %u, not members %u, unknown %u\n"),
+             result.changed, result.unchanged, result.unknown->len);
+  for (guint i = 0; i < result.unknown->len; i++)
+    g_print (_("unknown: %s\n"), (const char *) result.unknown->pdata[i]);
+  return COHORT_EXIT_OK;
+}
+
+static int
+segments_add (CohortCli *cli, int argc, char **argv)
+{
+  return change_members (cli, argc, argv, TRUE);
+}
+
+static int
+segments_remove (CohortCli *cli, int argc, char **argv)
+{
+  return change_members (cli, argc, argv, FALSE);
+}
+
+static int
+segments_clear (CohortCli *cli, int argc, char **argv)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) s = NULL;
+  g_autoptr(GArray) removed = NULL;
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (!cohort_cli_parse (cli, _("NAME|ID"), _("Remove every member of a manual segment."),
+                         NULL, &argc, &argv, &code))
+    return code;
+  if ((code = open_segment (cli, argc, argv, 1, &ws, &s)) != COHORT_EXIT_OK)
+    return code;
+  if (!cohort_members_clear (ws, cohort_segment_get_id (s), &removed, &error))
+    return cohort_cli_fail_error (cli, error);
+  g_print (_("Removed %u\n"), removed->len);
+  return COHORT_EXIT_OK;
+}
+
 static const CohortCliCommand segment_commands[] = {
   { "list", segments_list, N_("List segments") },
   { "create", segments_create, N_("Create a segment") },
@@ -369,6 +472,9 @@ static const CohortCliCommand segment_commands[] = {
   { "deactivate", segments_deactivate, N_("Deactivate a segment (kept, not synced)") },
   { "duplicate", segments_duplicate, N_("Copy a segment") },
   { "delete", segments_delete, N_("Delete a segment") },
+  { "add", segments_add, N_("Add customers to a manual segment") },
+  { "remove", segments_remove, N_("Remove customers from a manual segment") },
+  { "clear", segments_clear, N_("Remove every member of a manual segment") },
   { "set-criteria", cohort_cli_segments_set_criteria, N_("Replace the criteria of a data-driven segment") },
   { "count", cohort_cli_segments_count, N_("Count the members of a segment now") },
   { "members", cohort_cli_segments_members, N_("List the members of a segment now") },

@@ -152,6 +152,25 @@ static const char *const scripts[] = {
   "  remote_count INTEGER,"
   "  synced_at    INTEGER NOT NULL"
   ");",
+
+  /* 3: customer events */
+  /* Names of event attributes (keys of events.attrs, cohort-attrs.h). */
+  "CREATE TABLE event_attributes ("
+  "  id   INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE"
+  ");"
+  /* dedupe: 64 bits of a SHA-1 of the event's own id when the file has one, else of
+   * customer, name, timestamp and attributes, so that importing the same
+   * file twice does not double the events. */
+  "CREATE TABLE events ("
+  "  id        INTEGER PRIMARY KEY,"
+  "  customer  INTEGER NOT NULL REFERENCES customers (ordinal) ON DELETE CASCADE,"
+  "  name      TEXT NOT NULL,"
+  "  timestamp INTEGER NOT NULL,"
+  "  attrs     BLOB NOT NULL DEFAULT x'',"
+  "  dedupe    INTEGER NOT NULL UNIQUE"
+  ");"
+  "CREATE INDEX events_by_customer ON events (customer, timestamp);",
 };
 
 int

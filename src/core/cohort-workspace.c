@@ -576,8 +576,8 @@ cohort_workspace_note_change (CohortWorkspace  *self,
   g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
   g_return_val_if_fail (self->depth > 0, FALSE);
 
-  if ((what & (COHORT_CHANGE_CUSTOMERS | COHORT_CHANGE_MEMBERS)) != 0 &&
-      (self->pending_changes & (COHORT_CHANGE_CUSTOMERS | COHORT_CHANGE_MEMBERS)) == 0)
+  if ((what & COHORT_CHANGE_CUSTOMERS) != 0 &&
+      (self->pending_changes & COHORT_CHANGE_CUSTOMERS) == 0)
     {
       sqlite3_stmt *stmt;
 

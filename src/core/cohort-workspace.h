@@ -36,7 +36,7 @@ typedef enum
 {
   COHORT_CHANGE_SEGMENTS  = 1 << 0,
   COHORT_CHANGE_CUSTOMERS = 1 << 1,   /* customers, attributes, events: anything the index derives from */
-  COHORT_CHANGE_MEMBERS   = 1 << 2,   /* manual segment membership */
+  COHORT_CHANGE_MEMBERS   = 1 << 2,   /* manual segment membership (no generation bump) */
   COHORT_CHANGE_SYNC      = 1 << 3,
   COHORT_CHANGE_ALL       = 0xff,
 } CohortChange;
@@ -89,8 +89,10 @@ void             cohort_workspace_rollback             (CohortWorkspace         
 gboolean         cohort_workspace_in_transaction       (CohortWorkspace          *self);
 
 /* Record that the data @what changed inside the current transaction.
- * COHORT_CHANGE_CUSTOMERS and _MEMBERS bump the data generation (stored in
- * the same transaction); ::changed is emitted after the outermost commit. */
+ * COHORT_CHANGE_CUSTOMERS bumps the data generation (stored in the same
+ * transaction): the indexes derived from customers and events are stamped
+ * with it. Manual membership is read from SQLite directly, so it does not.
+ * ::changed is emitted after the outermost commit. */
 gboolean         cohort_workspace_note_change          (CohortWorkspace          *self,
                                                         CohortChange              what,
                                                         GError                  **error);

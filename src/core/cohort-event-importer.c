@@ -1,0 +1,934 @@
+/* cohort-event-importer.c: CSV records → events
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "cohort-attrs.h"
+#include "cohort-customers.h"
+#include "cohort-event-importer.h"
+#include "cohort-value.h"
+
+#define CHECK_EVERY_ROWS 4096
+
+typedef enum
+{
+  CUSTOMER_BY_ID,
+  CUSTOMER_BY_EMAIL,
+  CUSTOMER_BY_EITHER,     /* a neutral column name: id first, then email */
+} CustomerKind;
+
+struct _CohortEventImporter
+{
+  GObject                   parent_instance;
+
+  char                     *path;
+  char                      delimiter;
+  CohortCsvEncoding         encoding;
+  char                     *customer_column;
+  gboolean                  create_missing;
+  gboolean                  all_or_nothing;
+  CohortImportProgressFunc  progress_func;
+  gpointer                  progress_data;
+  GDestroyNotify            progress_destroy;
+
+  /* The report of the last run */
+  guint64                   rows;
+  guint64                   imported;
+  guint64                   duplicates;
+  guint64                   customers_created;
+  guint64                   n_rejected;
+  GArray                   *rejected;
+};
+
+G_DEFINE_FINAL_TYPE (CohortEventImporter, cohort_event_importer, G_TYPE_OBJECT)
+
+static const struct { const char *name; CustomerKind kind; } customer_names[] = {
+  { "customer_id", CUSTOMER_BY_ID },
+  { "customer id", CUSTOMER_BY_ID },
+  { "person_id", CUSTOMER_BY_ID },
+  { "user_id", CUSTOMER_BY_ID },
+  { "customer", CUSTOMER_BY_EITHER },
+  { "person", CUSTOMER_BY_EITHER },
+  { "identifier", CUSTOMER_BY_EITHER },
+  { "id", CUSTOMER_BY_ID },
+  { "customer_email", CUSTOMER_BY_EMAIL },
+  { "email", CUSTOMER_BY_EMAIL },
+  { "email address", CUSTOMER_BY_EMAIL },
+  { "e-mail", CUSTOMER_BY_EMAIL },
+};
+static const char *const name_names[] = { "name", "event", "event_name", "event name" };
+static const char *const time_names[] = {
+  "timestamp", "time", "created_at", "occurred_at", "date", "event_time", "ts",
+};
+static const char *const event_id_names[] = { "event_id", "event id" };
+
+static void
+clear_rejection (gpointer data)
+{
+  g_free (((CohortImportRejection *) data)->reason);
+}
+
+static void
+cohort_event_importer_finalize (GObject *object)
+{
+  CohortEventImporter *self = (CohortEventImporter *) object;
+
+  if (self->progress_destroy)
+    self->progress_destroy (self->progress_data);
+  g_free (self->path);
+  g_free (self->customer_column);
+  g_clear_pointer (&self->rejected, g_array_unref);
+
+  G_OBJECT_CLASS (cohort_event_importer_parent_class)->finalize (object);
+}
+
+static void
+cohort_event_importer_class_init (CohortEventImporterClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cohort_event_importer_finalize;
+}
+
+static void
+cohort_event_importer_init (CohortEventImporter *self)
+{
+  self->create_missing = TRUE;
+  self->rejected = g_array_new (FALSE, FALSE, sizeof (CohortImportRejection));
+  g_array_set_clear_func (self->rejected, clear_rejection);
+}
+
+CohortEventImporter *
+cohort_event_importer_new (const char *path)
+{
+  CohortEventImporter *self = g_object_new (COHORT_TYPE_EVENT_IMPORTER, NULL);
+
+  self->path = g_strdup (path);
+  return self;
+}
+
+void
+cohort_event_importer_set_delimiter (CohortEventImporter *self, char delimiter)
+{
+  self->delimiter = delimiter;
+}
+
+void
+cohort_event_importer_set_encoding (CohortEventImporter *self, CohortCsvEncoding encoding)
+{
+  self->encoding = encoding;
+}
+
+void
+cohort_event_importer_set_customer_column (CohortEventImporter *self, const char *name)
+{
+  g_free (self->customer_column);
+  self->customer_column = g_strdup (name);
+}
+
+void
+cohort_event_importer_set_create_missing (CohortEventImporter *self, gboolean create_missing)
+{
+  self->create_missing = create_missing;
+}
+
+void
+cohort_event_importer_set_all_or_nothing (CohortEventImporter *self, gboolean all_or_nothing)
+{
+  self->all_or_nothing = all_or_nothing;
+}
+
+void
+cohort_event_importer_set_progress_func (CohortEventImporter      *self,
+                                         CohortImportProgressFunc  func,
+                                         gpointer                  user_data,
+                                         GDestroyNotify            destroy)
+{
+  if (self->progress_destroy)
+    self->progress_destroy (self->progress_data);
+  self->progress_func = func;
+  self->progress_data = user_data;
+  self->progress_destroy = destroy;
+}
+
+guint64 cohort_event_importer_get_rows (CohortEventImporter *self) { return self->rows; }
+guint64 cohort_event_importer_get_imported (CohortEventImporter *self) { return self->imported; }
+guint64 cohort_event_importer_get_duplicates (CohortEventImporter *self) { return self->duplicates; }
+guint64 cohort_event_importer_get_customers_created (CohortEventImporter *self) { return self->customers_created; }
+guint64 cohort_event_importer_get_n_rejected (CohortEventImporter *self) { return self->n_rejected; }
+GArray *cohort_event_importer_get_rejected (CohortEventImporter *self) { return self->rejected; }
+
+/* ---- one import ------------------------------------------------------- */
+
+typedef struct
+{
+  CohortEventImporter *self;
+  CohortWorkspace     *ws;
+  CohortCsvReader     *reader;
+  guint                n_columns;
+  int                  customer_col;
+  CustomerKind         customer_kind;
+  int                  name_col;
+  int                  time_col;
+  int                  event_id_col;
+  int                  data_col;
+  guint32             *column_attr;     /* per column: event_attributes.id, 0 = not an attribute */
+  GHashTable          *attr_ids;        /* name -> id, for data members */
+  GHashTable          *customers;       /* identifier -> ordinal (gint64 boxed in pointer) */
+  JsonParser          *parser;
+  GArray              *entries;         /* CohortAttrEntry */
+  GPtrArray           *owned;           /* strings the entries point to */
+  GByteArray          *blob;
+  gint64               now;
+} Import;
+
+static int
+find_header (const char *const *header,
+             guint               n,
+             const char         *wanted)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *trimmed = g_strstrip (g_strdup (header[i]));
+
+      if (g_ascii_strcasecmp (trimmed, wanted) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static int
+find_any (const char *const *header,
+          guint               n,
+          const char *const  *names,
+          guint               n_names,
+          int                 except)
+{
+  for (guint k = 0; k < n_names; k++)
+    {
+      int col = find_header (header, n, names[k]);
+
+      if (col >= 0 && col != except)
+        return col;
+    }
+  return -1;
+}
+
+static gboolean
+map_columns (Import   *im,
+             GError  **error)
+{
+  const char *const *header = cohort_csv_reader_get_header (im->reader);
+  guint n = cohort_csv_reader_get_n_columns (im->reader);
+
+  im->n_columns = n;
+  im->customer_col = -1;
+  if (im->self->customer_column != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (im->self->customer_column, -1);
+
+      im->customer_col = find_header (header, n, im->self->customer_column);
+      if (im->customer_col < 0)
+        {
+          g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_BAD_MAPPING,
+                       _("%s: there is no column “%s” (the columns are: %s)"),
+                       im->self->path, im->self->customer_column,
+                       g_strjoinv (", ", (char **) header));
+          return FALSE;
+        }
+      im->customer_kind = strstr (lower, "mail") ? CUSTOMER_BY_EMAIL : CUSTOMER_BY_EITHER;
+      for (guint k = 0; k < G_N_ELEMENTS (customer_names); k++)
+        if (g_str_equal (lower, customer_names[k].name))
+          im->customer_kind = customer_names[k].kind;
+    }
+  else
+    {
+      for (guint k = 0; k < G_N_ELEMENTS (customer_names) && im->customer_col < 0; k++)
+        {
+          im->customer_col = find_header (header, n, customer_names[k].name);
+          im->customer_kind = customer_names[k].kind;
+        }
+      if (im->customer_col < 0)
+        {
+          g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_NO_IDENTITY,
+                       _("%s: no column names the customer; expected one of “customer_id”, "
+                         "“customer”, “id”, “email” (or choose one)"), im->self->path);
+          return FALSE;
+        }
+    }
+
+  im->name_col = find_any (header, n, name_names, G_N_ELEMENTS (name_names), im->customer_col);
+  if (im->name_col < 0)
+    {
+      g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_BAD_MAPPING,
+                   _("%s: no column holds the event name; expected “name” or “event”"),
+                   im->self->path);
+      return FALSE;
+    }
+  im->time_col = find_any (header, n, time_names, G_N_ELEMENTS (time_names), im->customer_col);
+  if (im->time_col < 0)
+    {
+      g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_BAD_MAPPING,
+                   _("%s: no column holds the event time; expected “timestamp” "
+                     "(Unix seconds or ISO 8601)"), im->self->path);
+      return FALSE;
+    }
+  im->event_id_col = find_any (header, n, event_id_names, G_N_ELEMENTS (event_id_names), -1);
+  im->data_col = find_header (header, n, "data");
+  return TRUE;
+}
+
+static gboolean
+step_done (Import *im, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return cohort_workspace_db_error (im->ws, error, what);
+  return TRUE;
+}
+
+/* The id of event attribute @name, created when new. */
+static guint32
+attribute_id (Import      *im,
+              const char  *name,
+              GError     **error)
+{
+  gpointer found = g_hash_table_lookup (im->attr_ids, name);
+  sqlite3_stmt *stmt;
+  guint32 id = 0;
+
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found);
+
+  stmt = cohort_workspace_prepare (im->ws, "INSERT OR IGNORE INTO event_attributes (name) VALUES (?)",
+                                   error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  if (!step_done (im, stmt, _("saving an event attribute"), error))
+    return 0;
+  stmt = cohort_workspace_prepare (im->ws, "SELECT id FROM event_attributes WHERE name = ?", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = (guint32) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (id == 0)
+    {
+      cohort_workspace_db_error (im->ws, error, _("saving an event attribute"));
+      return 0;
+    }
+  g_hash_table_insert (im->attr_ids, g_strdup (name), GUINT_TO_POINTER (id));
+  return id;
+}
+
+static gint64
+lookup_customer (Import      *im,
+                 const char  *sql,
+                 const char  *value,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (im->ws, sql, error);
+  gint64 ordinal = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    ordinal = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      cohort_workspace_db_error (im->ws, error, _("finding a customer"));
+      return -1;
+    }
+  return ordinal;
+}
+
+static gboolean
+looks_like_email (const char *value)
+{
+  const char *at = strchr (value, '@');
+
+  return at != NULL && at != value && at[1] != '\0' && strchr (value, ' ') == NULL;
+}
+
+/* The customer's ordinal; 0 with *reason set when the row is rejected;
+ * -1 on a fatal error. */
+static gint64
+resolve_customer (Import      *im,
+                  const char  *value,
+                  char       **reason,
+                  GError     **error)
+{
+  gpointer cached;
+  gint64 ordinal = 0;
+  gboolean as_email;
+  sqlite3_stmt *stmt;
+
+  if (g_hash_table_lookup_extended (im->customers, value, NULL, &cached))
+    return (gint64) GPOINTER_TO_SIZE (cached);
+
+  if (im->customer_kind != CUSTOMER_BY_EMAIL)
+    ordinal = lookup_customer (im, "SELECT ordinal FROM customers WHERE id = ?", value, error);
+  if (ordinal == 0 && im->customer_kind != CUSTOMER_BY_ID)
+    ordinal = lookup_customer (im, "SELECT ordinal FROM customers WHERE email = ?", value, error);
+  if (ordinal < 0)
+    return -1;
+
+  if (ordinal == 0)
+    {
+      if (!im->self->create_missing)
+        {
+          *reason = g_strdup_printf (_("no customer “%s” in the workspace"), value);
+          return 0;
+        }
+      as_email = im->customer_kind == CUSTOMER_BY_EMAIL ||
+                 (im->customer_kind == CUSTOMER_BY_EITHER && looks_like_email (value));
+      if (!as_email && strlen (value) > COHORT_CUSTOMER_ID_MAX_BYTES)
+        {
+          *reason = g_strdup_printf (_("the customer id is longer than %d bytes"),
+                                     COHORT_CUSTOMER_ID_MAX_BYTES);
+          return 0;
+        }
+      stmt = cohort_workspace_prepare (im->ws, "INSERT INTO customers (id, email, added_at, modified_at) "
+                                       "VALUES (?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return -1;
+      sqlite3_bind_text (stmt, as_email ? 2 : 1, value, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, im->now);
+      sqlite3_bind_int64 (stmt, 4, im->now);
+      if (!step_done (im, stmt, _("creating a customer"), error))
+        return -1;
+      ordinal = sqlite3_last_insert_rowid (cohort_workspace_get_db (im->ws));
+      im->self->customers_created++;
+    }
+
+  g_hash_table_insert (im->customers, g_strdup (value), GSIZE_TO_POINTER ((gsize) ordinal));
+  return ordinal;
+}
+
+static void
+add_entry (Import     *im,
+           guint32     attr,
+           const char *value,
+           gsize       len)
+{
+  CohortAttrEntry e = { attr, value, len };
+
+  g_array_append_val (im->entries, e);
+}
+
+/* Members of the data column become attributes; FALSE with *reason when
+ * the cell is not a JSON object. */
+static gboolean
+add_data_members (Import      *im,
+                  const char  *text,
+                  gsize        len,
+                  char       **reason,
+                  GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  JsonObject *object;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  if (!json_parser_load_from_data (im->parser, text, (gssize) len, &local))
+    {
+      *reason = g_strdup_printf (_("the data column is not valid JSON: %s"), local->message);
+      return FALSE;
+    }
+  node = json_parser_get_root (im->parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      *reason = g_strdup (_("the data column must hold a JSON object"));
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      char *value = NULL;
+      guint32 attr;
+
+      if (JSON_NODE_HOLDS_NULL (node))
+        continue;
+      if (JSON_NODE_HOLDS_VALUE (node))
+        {
+          switch (json_node_get_value_type (node))
+            {
+            case G_TYPE_STRING:
+              value = g_strdup (json_node_get_string (node));
+              break;
+            case G_TYPE_INT64:
+              value = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+              break;
+            case G_TYPE_DOUBLE:
+              {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                value = g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+              }
+              break;
+            case G_TYPE_BOOLEAN:
+              value = g_strdup (json_node_get_boolean (node) ? "true" : "false");
+              break;
+            default:
+              break;
+            }
+        }
+      else
+        value = json_to_string (node, FALSE);    /* nested objects and arrays stay JSON */
+
+      if (value == NULL || value[0] == '\0')
+        {
+          g_free (value);
+          continue;
+        }
+      attr = attribute_id (im, member, error);
+      if (attr == 0)
+        {
+          g_free (value);
+          return FALSE;
+        }
+      g_ptr_array_add (im->owned, value);
+      add_entry (im, attr, value, strlen (value));
+    }
+  return TRUE;
+}
+
+static gint64
+dedupe_key (Import      *im,
+            gint64       customer,
+            const char  *name,
+            gint64       timestamp,
+            const char  *event_id)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+  gint64 key;
+
+  if (event_id != NULL && event_id[0] != '\0')
+    {
+      g_checksum_update (sum, (const guchar *) "id", 3);
+      g_checksum_update (sum, (const guchar *) event_id, -1);
+    }
+  else
+    {
+      g_checksum_update (sum, (const guchar *) &customer, sizeof customer);
+      g_checksum_update (sum, (const guchar *) name, strlen (name) + 1);
+      g_checksum_update (sum, (const guchar *) &timestamp, sizeof timestamp);
+      g_checksum_update (sum, im->blob->data, im->blob->len);
+    }
+  g_checksum_get_digest (sum, digest, &digest_len);
+  memcpy (&key, digest, sizeof key);
+  return key;
+}
+
+/* FALSE only on a fatal error; a rejected row sets *reason. */
+static gboolean
+import_row (Import    *im,
+            char     **reason,
+            guint     *column,
+            GError   **error)
+{
+  CohortCsvReader *r = im->reader;
+  g_autofree char *customer = NULL;
+  const char *name, *time_text, *event_id = NULL;
+  gsize name_len, time_len;
+  gint64 ordinal, timestamp;
+  sqlite3_stmt *stmt;
+
+  customer = g_strstrip (g_strdup (cohort_csv_reader_get_field (r, im->customer_col, NULL)));
+  name = cohort_csv_reader_get_field (r, im->name_col, &name_len);
+  time_text = cohort_csv_reader_get_field (r, im->time_col, &time_len);
+  if (im->event_id_col >= 0)
+    event_id = cohort_csv_reader_get_field (r, im->event_id_col, NULL);
+
+  if (customer[0] == '\0')
+    {
+      *column = im->customer_col + 1;
+      *reason = g_strdup (_("no customer"));
+      return TRUE;
+    }
+  if (name_len == 0)
+    {
+      *column = im->name_col + 1;
+      *reason = g_strdup (_("no event name"));
+      return TRUE;
+    }
+  if (!cohort_value_parse_timestamp (time_text, time_len, &timestamp))
+    {
+      *column = im->time_col + 1;
+      *reason = time_len == 0 ? g_strdup (_("no timestamp"))
+                              : g_strdup_printf (_("“%s” is not a timestamp: expected Unix seconds "
+                                                   "or ISO 8601 such as 2024-02-24T15:28:16Z"),
+                                                 time_text);
+      return TRUE;
+    }
+
+  g_array_set_size (im->entries, 0);
+  g_ptr_array_set_size (im->owned, 0);
+  for (guint i = 0; i < im->n_columns; i++)
+    {
+      gsize len;
+      const char *value;
+
+      if (im->column_attr[i] == 0)
+        continue;
+      value = cohort_csv_reader_get_field (r, i, &len);
+      if (len == 0)
+        continue;
+      if (len > COHORT_CUSTOMER_VALUE_MAX_BYTES)
+        {
+          *column = i + 1;
+          *reason = g_strdup_printf (_("a value is longer than %d bytes"),
+                                     COHORT_CUSTOMER_VALUE_MAX_BYTES);
+          return TRUE;
+        }
+      add_entry (im, im->column_attr[i], value, len);
+    }
+  if (im->data_col >= 0)
+    {
+      gsize len;
+      const char *data = cohort_csv_reader_get_field (r, im->data_col, &len);
+
+      if (len > 0 && !add_data_members (im, data, len, reason, error))
+        {
+          *column = im->data_col + 1;
+          return *reason != NULL;
+        }
+    }
+
+  ordinal = resolve_customer (im, customer, reason, error);
+  if (ordinal < 0)
+    return FALSE;
+  if (ordinal == 0)
+    {
+      *column = im->customer_col + 1;
+      return TRUE;
+    }
+
+  g_byte_array_set_size (im->blob, 0);
+  cohort_attrs_encode (im->blob, (CohortAttrEntry *) im->entries->data, im->entries->len);
+
+  stmt = cohort_workspace_prepare (im->ws, "INSERT OR IGNORE INTO events "
+                                   "(customer, name, timestamp, attrs, dedupe) VALUES (?, ?, ?, ?, ?)",
+                                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, ordinal);
+  sqlite3_bind_text (stmt, 2, name, (int) name_len, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, timestamp);
+  sqlite3_bind_blob (stmt, 4, im->blob->data, (int) im->blob->len, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, dedupe_key (im, ordinal, name, timestamp, event_id));
+  if (!step_done (im, stmt, _("saving an event"), error))
+    return FALSE;
+  if (sqlite3_changes (cohort_workspace_get_db (im->ws)) > 0)
+    im->self->imported++;
+  else
+    im->self->duplicates++;
+  return TRUE;
+}
+
+static void
+add_rejection (CohortEventImporter *self,
+               guint64              line,
+               guint                column,
+               char                *reason)
+{
+  CohortImportRejection r = { line, column, reason };
+
+  self->n_rejected++;
+  if (self->rejected->len < COHORT_IMPORT_MAX_REPORTED)
+    g_array_append_val (self->rejected, r);
+  else
+    g_free (reason);
+}
+
+static void
+report_progress (Import *im)
+{
+  if (im->self->progress_func)
+    im->self->progress_func (im->self->rows, cohort_csv_reader_get_bytes_read (im->reader),
+                             cohort_csv_reader_get_total_bytes (im->reader),
+                             im->self->progress_data);
+}
+
+static gboolean
+import_records (Import        *im,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  CohortEventImporter *self = im->self;
+
+  for (;;)
+    {
+      GError *local = NULL;
+      CohortCsvStatus status = cohort_csv_reader_next (im->reader, cancellable, &local);
+      char *reason = NULL;
+      guint column = 0;
+
+      if (status == COHORT_CSV_END)
+        break;
+      if (status == COHORT_CSV_FAILED)
+        {
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+
+      self->rows++;
+      if (status == COHORT_CSV_BAD)
+        {
+          add_rejection (self, cohort_csv_reader_get_error_line (im->reader),
+                         cohort_csv_reader_get_error_column (im->reader),
+                         g_strdup (local->message));
+          g_error_free (local);
+        }
+      else if (!import_row (im, &reason, &column, error))
+        return FALSE;
+      else if (reason != NULL)
+        add_rejection (self, cohort_csv_reader_get_line (im->reader), column, reason);
+
+      if (self->rows % CHECK_EVERY_ROWS == 0)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          report_progress (im);
+        }
+    }
+  report_progress (im);
+  return TRUE;
+}
+
+static gboolean
+prepare_attribute_columns (Import   *im,
+                           GError  **error)
+{
+  const char *const *header = cohort_csv_reader_get_header (im->reader);
+
+  im->column_attr = g_new0 (guint32, im->n_columns);
+  for (guint i = 0; i < im->n_columns; i++)
+    {
+      g_autofree char *name = g_strstrip (g_strdup (header[i]));
+
+      if ((int) i == im->customer_col || (int) i == im->name_col || (int) i == im->time_col ||
+          (int) i == im->event_id_col || (int) i == im->data_col || name[0] == '\0')
+        continue;
+      im->column_attr[i] = attribute_id (im, name, error);
+      if (im->column_attr[i] == 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cohort_event_importer_run (CohortEventImporter  *self,
+                           CohortWorkspace      *ws,
+                           GCancellable         *cancellable,
+                           GError              **error)
+{
+  g_autoptr(CohortCsvReader) reader = NULL;
+  Import im = { 0 };
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (COHORT_IS_EVENT_IMPORTER (self), FALSE);
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
+
+  self->rows = self->imported = self->duplicates = self->customers_created = self->n_rejected = 0;
+  g_array_set_size (self->rejected, 0);
+
+  reader = cohort_csv_reader_new_for_path (self->path, error);
+  if (reader == NULL)
+    return FALSE;
+  if (self->delimiter != 0)
+    cohort_csv_reader_set_delimiter (reader, self->delimiter);
+  if (self->encoding != COHORT_CSV_ENCODING_AUTO)
+    cohort_csv_reader_set_encoding (reader, self->encoding);
+  if (!cohort_csv_reader_read_header (reader, cancellable, error))
+    return FALSE;
+
+  im.self = self;
+  im.ws = ws;
+  im.reader = reader;
+  im.now = g_get_real_time () / G_USEC_PER_SEC;
+  im.attr_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  im.customers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  im.parser = json_parser_new_immutable ();
+  im.entries = g_array_new (FALSE, FALSE, sizeof (CohortAttrEntry));
+  im.owned = g_ptr_array_new_with_free_func (g_free);
+  im.blob = g_byte_array_new ();
+
+  if (!map_columns (&im, error))
+    goto out;
+  if (!cohort_workspace_begin (ws, error))
+    goto out;
+  cohort_workspace_exec (ws, "PRAGMA cache_size = -262144", NULL);
+  if (!prepare_attribute_columns (&im, error) ||
+      !import_records (&im, cancellable, error))
+    goto rollback;
+  if (self->all_or_nothing && self->n_rejected > 0)
+    {
+      g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s: %" G_GUINT64_FORMAT " row was rejected, so nothing was imported",
+                                "%s: %" G_GUINT64_FORMAT " rows were rejected, so nothing was imported",
+                                self->n_rejected),
+                   self->path, self->n_rejected);
+      goto rollback;
+    }
+  if ((self->imported > 0 || self->customers_created > 0) &&
+      !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
+    goto rollback;
+  if (!cohort_workspace_commit (ws, error))
+    goto out;
+  ok = TRUE;
+  goto out;
+
+rollback:
+  cohort_workspace_rollback (ws);
+  /* Nothing was kept: the report says what was read, not what was written. */
+  self->imported = self->customers_created = 0;
+out:
+  cohort_workspace_exec (ws, "PRAGMA cache_size = -2000", NULL);
+  g_free (im.column_attr);
+  g_clear_pointer (&im.attr_ids, g_hash_table_unref);
+  g_clear_pointer (&im.customers, g_hash_table_unref);
+  g_clear_object (&im.parser);
+  g_clear_pointer (&im.entries, g_array_unref);
+  g_clear_pointer (&im.owned, g_ptr_array_unref);
+  g_clear_pointer (&im.blob, g_byte_array_unref);
+  return ok;
+}
+
+/* ---- in a thread ------------------------------------------------------ */
+
+typedef struct
+{
+  char         *workspace_path;
+  GMainContext *context;
+  CohortImportProgressFunc func;
+  gpointer      data;
+  GMutex        lock;
+  guint64       rows, bytes, total;
+  gboolean      scheduled;
+  gint64        last;
+} AsyncData;
+
+static void
+async_data_free (AsyncData *d)
+{
+  g_free (d->workspace_path);
+  g_main_context_unref (d->context);
+  g_mutex_clear (&d->lock);
+  g_free (d);
+}
+
+static gboolean
+deliver_progress (gpointer user_data)
+{
+  GTask *task = user_data;
+  AsyncData *d = g_task_get_task_data (task);
+  guint64 rows, bytes, total;
+
+  g_mutex_lock (&d->lock);
+  rows = d->rows; bytes = d->bytes; total = d->total;
+  d->scheduled = FALSE;
+  g_mutex_unlock (&d->lock);
+  if (d->func)
+    d->func (rows, bytes, total, d->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+thread_progress (guint64 rows, guint64 bytes, guint64 total, gpointer user_data)
+{
+  GTask *task = user_data;
+  AsyncData *d = g_task_get_task_data (task);
+  gint64 now = g_get_monotonic_time ();
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&d->lock);
+  d->rows = rows; d->bytes = bytes; d->total = total;
+  if (!d->scheduled && (now - d->last >= G_USEC_PER_SEC / 10 || (total > 0 && bytes >= total)))
+    {
+      d->scheduled = schedule = TRUE;
+      d->last = now;
+    }
+  g_mutex_unlock (&d->lock);
+  if (schedule)
+    g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, deliver_progress,
+                                g_object_ref (task), g_object_unref);
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  CohortEventImporter *self = source;
+  AsyncData *d = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  GError *error = NULL;
+  CohortImportProgressFunc func = self->progress_func;
+  gpointer data = self->progress_data;
+  GDestroyNotify destroy = self->progress_destroy;
+
+  ws = cohort_workspace_open (d->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Progress goes through the caller's main context. */
+  d->func = func;
+  d->data = data;
+  self->progress_func = thread_progress;
+  self->progress_data = task;
+  self->progress_destroy = NULL;
+  if (cohort_event_importer_run (self, ws, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  self->progress_func = func;
+  self->progress_data = data;
+  self->progress_destroy = destroy;
+}
+
+void
+cohort_event_importer_run_async (CohortEventImporter *self,
+                                 const char          *workspace_path,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  AsyncData *d = g_new0 (AsyncData, 1);
+
+  d->workspace_path = g_strdup (workspace_path);
+  d->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&d->lock);
+  g_task_set_source_tag (task, cohort_event_importer_run_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) async_data_free);
+  g_task_run_in_thread (task, run_thread);
+}
+
+gboolean
+cohort_event_importer_run_finish (CohortEventImporter  *self,
+                                  GAsyncResult         *result,
+                                  GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

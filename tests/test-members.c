@@ -1,0 +1,179 @@
+/* Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cohort-members.h"
+#include "cohort-segment.h"
+
+typedef struct
+{
+  char            *dir;
+  char            *path;
+  CohortWorkspace *ws;
+  gint64           manual;
+  gint64           dynamic;
+} Fixture;
+
+static void
+add_customer (Fixture *f, const char *id, const char *email)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws,
+      "INSERT INTO customers (id, email, added_at, modified_at) VALUES (?, ?, 0, 0)", NULL);
+
+  if (id)
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (email)
+    sqlite3_bind_text (stmt, 2, email, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_reset (stmt);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortSegment) m = NULL;
+  g_autoptr(CohortSegment) d = NULL;
+
+  f->dir = g_dir_make_tmp ("cohort-test-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "workspace.cohort", NULL);
+  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, NULL);
+  g_assert_nonnull (f->ws);
+  add_customer (f, "1", "ann@example.com");
+  add_customer (f, "2", "bob@example.com");
+  add_customer (f, NULL, "cat@example.com");
+  add_customer (f, "bob@example.com", NULL);   /* an id that looks like someone's email */
+  m = cohort_segments_create (f->ws, "Hand list", COHORT_SEGMENT_MANUAL, NULL, NULL);
+  d = cohort_segments_create (f->ws, "Rules", COHORT_SEGMENT_DATA_DRIVEN, NULL, NULL);
+  f->manual = cohort_segment_get_id (m);
+  f->dynamic = cohort_segment_get_id (d);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+
+  g_assert_finalize_object (f->ws);
+  g_remove (f->path);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+test_parse (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = cohort_members_parse_identifiers (" 1 ,2\r\n\n\"ann@example.com\"\t3;1\n  ");
+
+  g_assert_cmpuint (ids->len, ==, 4);
+  g_assert_cmpstr (ids->pdata[0], ==, "1");
+  g_assert_cmpstr (ids->pdata[1], ==, "2");
+  g_assert_cmpstr (ids->pdata[2], ==, "ann@example.com");
+  g_assert_cmpstr (ids->pdata[3], ==, "3");
+}
+
+static void
+test_add_remove (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = cohort_members_parse_identifiers ("1\nCAT@example.com\nnobody\n2\nbob@example.com\nghost@x.org");
+  g_auto(CohortMembersResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GArray) removed = NULL;
+  guint changed = 0;
+
+  g_assert_true (cohort_members_add (f->ws, f->manual, ids, &r, &error));
+  g_assert_no_error (error);
+  /* 1, cat (email, case-insensitive), 2, and "bob@example.com" which is an id. */
+  g_assert_cmpuint (r.changed, ==, 4);
+  g_assert_cmpuint (r.unchanged, ==, 0);
+  g_assert_cmpuint (r.unknown->len, ==, 2);
+  g_assert_cmpstr (r.unknown->pdata[0], ==, "nobody");
+  g_assert_cmpstr (r.unknown->pdata[1], ==, "ghost@x.org");
+  g_assert_cmpint (cohort_members_count (f->ws, f->manual, NULL), ==, 4);
+
+  again = cohort_members_parse_identifiers ("1,2");
+  g_assert_true (cohort_members_add (f->ws, f->manual, again, &r, &error));
+  g_assert_cmpuint (r.changed, ==, 0);
+  g_assert_cmpuint (r.unchanged, ==, 2);
+
+  g_assert_true (cohort_members_remove (f->ws, f->manual, again, &r, &error));
+  g_assert_cmpuint (r.changed, ==, 2);
+  g_assert_cmpint (cohort_members_count (f->ws, f->manual, NULL), ==, 2);
+
+  {
+    gint64 ordinals[] = { 1, 2 };
+    g_assert_true (cohort_members_add_ordinals (f->ws, f->manual, ordinals, 2, &changed, &error));
+    g_assert_cmpuint (changed, ==, 2);
+    g_assert_true (cohort_members_remove_ordinals (f->ws, f->manual, ordinals, 1, &changed, &error));
+    g_assert_cmpuint (changed, ==, 1);
+  }
+
+  g_assert_true (cohort_members_clear (f->ws, f->manual, &removed, &error));
+  g_assert_cmpuint (removed->len, ==, 3);
+  g_assert_cmpint (cohort_members_count (f->ws, f->manual, NULL), ==, 0);
+}
+
+static void
+test_refuse_data_driven (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = cohort_members_parse_identifiers ("1");
+  g_autoptr(GError) error = NULL;
+  gint64 gen = cohort_workspace_get_data_generation (f->ws);
+
+  g_assert_false (cohort_members_add (f->ws, f->dynamic, ids, NULL, &error));
+  g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "data-driven"));
+  g_clear_error (&error);
+  g_assert_false (cohort_members_clear (f->ws, f->dynamic, NULL, &error));
+  g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (cohort_members_add (f->ws, 12345, ids, NULL, &error));
+  g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND);
+  g_assert_cmpint (cohort_workspace_get_data_generation (f->ws), ==, gen);
+  g_assert_false (cohort_workspace_in_transaction (f->ws));
+}
+
+static void
+on_changed (CohortWorkspace *ws, guint what, gpointer data)
+{
+  *(guint *) data |= what;
+}
+
+static void
+test_change_signal (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = cohort_members_parse_identifiers ("1");
+  gint64 gen = cohort_workspace_get_data_generation (f->ws);
+  guint changed = 0;
+
+  g_signal_connect (f->ws, "changed", G_CALLBACK (on_changed), &changed);
+  g_assert_true (cohort_members_add (f->ws, f->manual, ids, NULL, NULL));
+  g_assert_cmpuint (changed, ==, COHORT_CHANGE_MEMBERS);
+  /* Membership is not derived data: the index generation stays. */
+  g_assert_cmpint (cohort_workspace_get_data_generation (f->ws), ==, gen);
+  /* Nothing changed: no signal. */
+  changed = 0;
+  g_assert_true (cohort_members_add (f->ws, f->manual, ids, NULL, NULL));
+  g_assert_cmpuint (changed, ==, 0);
+  g_signal_handlers_disconnect_by_data (f->ws, &changed);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/members/parse", test_parse);
+  ADD ("/members/add-remove", test_add_remove);
+  ADD ("/members/refuse-data-driven", test_refuse_data_driven);
+  ADD ("/members/change-signal", test_change_signal);
+  return g_test_run ();
+}
