@@ -111,8 +111,12 @@ static void
 cohort_segment_row_dispose (GObject *object)
 {
   CohortSegmentRow *self = COHORT_SEGMENT_ROW (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_SEGMENT_ROW);
+  /* Also the children the template does not name. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->segment);
 
   G_OBJECT_CLASS (cohort_segment_row_parent_class)->dispose (object);

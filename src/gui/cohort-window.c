@@ -23,6 +23,7 @@ struct _CohortWindow
 
   /* What Undo needs after a delete, while its toast is shown. */
   CohortSegmentSnapshot *undo_snapshot;
+  gint64 undo_id;
   AdwToast *undo_toast;
 
   /* Set while the selection changes because of the program, not the user. */
@@ -42,6 +43,8 @@ struct _CohortWindow
   GtkListView *segment_list;
   AdwWindowTitle *content_title;
   GtkButton *back_button;
+  GtkButton *status_create_button;
+  GtkMenuButton *status_menu_button;
   GtkStack *content_stack;
   CohortSegmentPage *segment_page;
   GtkStack *status_stack;
@@ -242,12 +245,16 @@ static void
 clear_undo (CohortWindow *self)
 {
   g_clear_pointer (&self->undo_snapshot, cohort_segment_snapshot_free);
+  self->undo_id = 0;
+
+  /* The toast is left to time out (or be replaced by the next one): with
+   * libadwaita 1.2, dismissing it from here while the overlay animates can
+   * crash in AdwToastOverlay. Its Undo button is disabled with the action. */
   if (self->undo_toast != NULL)
     {
       AdwToast *toast = g_steal_pointer (&self->undo_toast);
 
       g_object_remove_weak_pointer (G_OBJECT (toast), (gpointer *) &self->undo_toast);
-      adw_toast_dismiss (toast);
     }
   update_actions (self);
 }
@@ -284,12 +291,16 @@ delete_segment (CohortWindow *self,
   /* Only the last delete can be undone. */
   clear_undo (self);
   self->undo_snapshot = snapshot;
+  self->undo_id = id;
 
   /* Translators: %s is a segment name */
   title = g_strdup_printf (_("“%s” deleted"), cohort_segment_get_name (segment));
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_action_name (toast, "win.undo-delete");
+  /* An older toast may show again after this one: its Undo must not
+   * restore this segment. */
+  adw_toast_set_detailed_action_name (toast, "win.undo-delete");
+  adw_toast_set_action_target_value (toast, g_variant_new_int64 (id));
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (undo_toast_dismissed_cb),
                            self, G_CONNECT_SWAPPED);
@@ -309,7 +320,8 @@ undo_delete_activated (GtkWidget  *widget,
   g_autoptr(CohortSegment) restored = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->workspace == NULL || self->undo_snapshot == NULL)
+  if (self->workspace == NULL || self->undo_snapshot == NULL ||
+      g_variant_get_int64 (parameter) != self->undo_id)
     return;
 
   restored = cohort_segments_restore (self->workspace, self->undo_snapshot, &error);
@@ -734,6 +746,8 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_list);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_create_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_menu_button);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_page);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_stack);
@@ -757,7 +771,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-active", NULL, toggle_active_activated);
   gtk_widget_class_install_action (widget_class, "win.duplicate-segment", NULL, duplicate_segment_activated);
   gtk_widget_class_install_action (widget_class, "win.delete-segment", NULL, delete_segment_activated);
-  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_activated);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", "x", undo_delete_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_activated);
   gtk_widget_class_install_action (widget_class, "win.new-workspace", NULL, new_workspace_activated);

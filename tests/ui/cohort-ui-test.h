@@ -1,0 +1,211 @@
+/* cohort-ui-test.h: helpers shared by the UI tests
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "cohort-segment.h"
+#include "cohort-segment-dialog.h"
+#include "cohort-window.h"
+
+#define TEMPLATE_CHILD(widget, type, name) \
+  ((gpointer) gtk_widget_get_template_child (GTK_WIDGET (widget), (type), (name)))
+#define WINDOW_CHILD(window, name) TEMPLATE_CHILD (window, COHORT_TYPE_WINDOW, name)
+#define DIALOG_CHILD(dialog, name) TEMPLATE_CHILD (dialog, COHORT_TYPE_SEGMENT_DIALOG, name)
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  CohortWindow *window;
+} UiFixture;
+
+/* Runs everything that is ready, then returns. */
+static inline void
+ui_iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static inline gboolean
+ui_wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @check is true or two seconds passed. */
+static inline gboolean
+ui_wait_until (gboolean (*check) (gpointer data),
+               gpointer   data)
+{
+  gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (10, ui_wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = check (data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (wake);
+  return ok;
+}
+
+/* A click, without the 250 ms press animation of gtk_widget_activate(). */
+static inline void
+ui_click (gpointer button)
+{
+  g_assert_true (GTK_IS_BUTTON (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  ui_iterate ();
+}
+
+/* What clicking a response button of a message dialog does. */
+static inline void
+ui_respond (gpointer    dialog,
+            const char *response)
+{
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, response));
+  adw_message_dialog_response (dialog, response);
+  gtk_window_close (dialog);
+  ui_iterate ();
+}
+
+/* The shown toplevel of @type (a dialog), or NULL; borrowed. */
+static inline gpointer
+ui_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (window))
+        return window;
+    }
+
+  return NULL;
+}
+
+static inline void
+ui_fixture_set_up (UiFixture     *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cohort-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "test.cohort", NULL);
+
+  f->window = cohort_window_new (NULL);
+  g_assert_true (cohort_window_open_workspace (f->window, f->path, TRUE));
+  gtk_window_present (GTK_WINDOW (f->window));
+  ui_iterate ();
+}
+
+static inline void
+ui_remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static inline void
+ui_fixture_tear_down (UiFixture     *f,
+                      gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  /* Close what a test left open (dialogs, message dialogs). */
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
+
+      if (window != GTK_WINDOW (f->window))
+        gtk_window_destroy (window);
+    }
+  ui_iterate ();
+
+  g_object_ref (f->window);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  ui_iterate ();
+  g_assert_finalize_object (f->window);
+
+  ui_remove_tree (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* A second connection to the file, as the command line would open it. */
+static inline CohortWorkspace *
+ui_open_again (UiFixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  CohortWorkspace *ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+
+  g_assert_no_error (error);
+  return ws;
+}
+
+/* Position of the segment called @name in the window's list, or -1. */
+static inline int
+ui_find_in_list (UiFixture  *f,
+                 const char *name)
+{
+  GListModel *model = cohort_window_get_segments (f->window);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CohortSegment) segment = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (cohort_segment_get_name (segment), name) == 0)
+        return (int) i;
+    }
+
+  return -1;
+}
+
+static inline CohortSegment *
+ui_create (UiFixture         *f,
+           const char        *name,
+           CohortSegmentKind  kind)
+{
+  g_autoptr(GError) error = NULL;
+  CohortSegment *segment;
+
+  segment = cohort_segments_create (cohort_window_get_workspace (f->window), name, kind, "", &error);
+  g_assert_no_error (error);
+  ui_iterate ();
+
+  return segment;
+}
+
+static inline void
+ui_add (UiFixture         *f,
+        const char        *name,
+        CohortSegmentKind  kind)
+{
+  g_object_unref (ui_create (f, name, kind));
+}
+
+static inline void
+ui_init (int    *argc,
+         char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+}
