@@ -1165,7 +1165,7 @@ cohort_cio_client_ensure_region (CohortCioClient  *self,
 
   g_return_val_if_fail (COHORT_IS_CIO_CLIENT (self), FALSE);
 
-  if (self->base[COHORT_CIO_TRACK] != NULL && self->base[COHORT_CIO_APP] != NULL)
+  if (self->region != COHORT_REGION_UNKNOWN)
     return TRUE;
 
   obj = request_object (self, COHORT_CIO_TRACK, COHORT_CIO_READ, "GET", "/api/v1/accounts/region",

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-members.h"
+#include "cohort-outbox.h"
 #include "cohort-segment.h"
 
 void
@@ -173,7 +174,8 @@ change_members (CohortWorkspace     *ws,
     }
 
   if (local.changed > 0 &&
-      !cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error))
+      (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error) ||
+       !cohort_outbox_members_changed (ws, segment_id, error)))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
     goto fail_early;
@@ -239,7 +241,8 @@ change_ordinals (CohortWorkspace  *ws,
         goto fail;
       n_changed += changed;
     }
-  if (n_changed > 0 && !cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error))
+  if (n_changed > 0 && (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error) ||
+                        !cohort_outbox_members_changed (ws, segment_id, error)))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
     return FALSE;
@@ -319,7 +322,8 @@ cohort_members_clear (CohortWorkspace  *ws,
       cohort_workspace_db_error (ws, error, _("clearing the segment"));
       goto fail;
     }
-  if (ordinals->len > 0 && !cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error))
+  if (ordinals->len > 0 && (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error) ||
+                             !cohort_outbox_members_changed (ws, segment_id, error)))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
     return FALSE;

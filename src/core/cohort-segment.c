@@ -8,6 +8,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cohort-outbox.h"
 #include "cohort-segment.h"
 
 struct _CohortSegment
@@ -535,7 +536,7 @@ cohort_segments_create (CohortWorkspace    *ws,
   if (!check_name (ws, name, 0, &trimmed, &key, error))
     goto fail;
   id = insert_segment (ws, 0, trimmed, key, kind, desc, TRUE, NULL, now, now, error);
-  if (id == 0)
+  if (id == 0 || !cohort_outbox_segment_created (ws, id, error))
     goto fail;
   if (!cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error) ||
       !cohort_workspace_commit (ws, error))
@@ -644,6 +645,8 @@ cohort_segments_set_active (CohortWorkspace  *ws,
   sqlite3_bind_int64 (stmt, 3, id);
   sqlite3_bind_int (stmt, 4, active ? 1 : 0);
   if (!step_done (ws, stmt, _("saving the segment"), error) ||
+      (sqlite3_changes (cohort_workspace_get_db (ws)) > 0 &&
+       !cohort_outbox_segment_set_active (ws, id, active, error)) ||
       !cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error))
     goto fail;
   return cohort_workspace_commit (ws, error);
@@ -726,7 +729,8 @@ cohort_segments_duplicate (CohortWorkspace  *ws,
 
   new_id = insert_segment (ws, 0, name, key, source->kind, source->description,
                            source->active, source->criteria, now, now, error);
-  if (new_id == 0 || !copy_links (ws, id, new_id, error))
+  if (new_id == 0 || !copy_links (ws, id, new_id, error) ||
+      !cohort_outbox_segment_created (ws, new_id, error))
     goto fail;
   if (!cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS, error))
     goto fail;
@@ -861,6 +865,7 @@ cohort_segments_delete (CohortWorkspace         *ws,
     goto fail;
   sqlite3_bind_int64 (stmt, 1, id);
   if (!step_done (ws, stmt, _("deleting the segment"), error) ||
+      !cohort_outbox_segment_deleted (ws, id, error) ||
       !cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS, error))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
@@ -897,7 +902,7 @@ cohort_segments_restore (CohortWorkspace        *ws,
     }
   id = insert_segment (ws, s->id, s->name, snapshot->name_key, s->kind, s->description,
                        s->active, s->criteria, s->created_at, now_seconds (), error);
-  if (id == 0)
+  if (id == 0 || !cohort_outbox_segment_created (ws, id, error))
     goto fail;
 
   stmt = cohort_workspace_prepare (ws, "INSERT INTO segment_refs (segment, target) "

@@ -175,6 +175,7 @@ typedef struct
 } CohortSyncStatus;
 
 void              cohort_sync_status_clear   (CohortSyncStatus        *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CohortSyncStatus, cohort_sync_status_clear)
 gboolean          cohort_sync_get_status     (CohortWorkspace         *ws,
                                               gint64                   segment_id,
                                               CohortSyncStatus        *status,
