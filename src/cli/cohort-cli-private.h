@@ -86,5 +86,7 @@ int cohort_cli_segments_members      (CohortCli *cli, int argc, char **argv);
 
 /* Command groups (each in its own file). */
 int cohort_cli_segments  (CohortCli *cli, int argc, char **argv);
+int cohort_cli_import    (CohortCli *cli, int argc, char **argv);
+int cohort_cli_customers (CohortCli *cli, int argc, char **argv);
 
 G_END_DECLS

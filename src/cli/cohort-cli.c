@@ -17,6 +17,8 @@
 
 static const CohortCliCommand top_commands[] = {
   { "segments", cohort_cli_segments, N_("Create, list, change and count segments") },
+  { "import", cohort_cli_import, N_("Import customers from a CSV file") },
+  { "customers", cohort_cli_customers, N_("Count, list and show customers") },
   { NULL, NULL, NULL }
 };
 

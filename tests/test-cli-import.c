@@ -1,0 +1,371 @@
+/* test-cli-import.c: cohort import customers / customers … through the real binary
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+typedef struct
+{
+  char *dir;
+  char *ws_path;
+  guint n_files;
+} Fixture;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->dir = g_dir_make_tmp ("cohort-cli-import-XXXXXX", NULL);
+  f->ws_path = g_build_filename (f->dir, "ws.cohort", NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (f->dir, name, NULL);
+      g_remove (child);
+    }
+  g_rmdir (f->dir);
+  g_free (f->ws_path);
+  g_free (f->dir);
+}
+
+static char *
+write_csv (Fixture    *f,
+           const char *content)
+{
+  g_autofree char *name = g_strdup_printf ("in-%u.csv", f->n_files++);
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, content, -1, NULL));
+  return path;
+}
+
+/* Runs cohort --workspace WS ARGS…; the arguments end with NULL. */
+static void
+run (Fixture *f,
+     Run     *r,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *binary = g_getenv ("COHORT_BINARY");
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *arg;
+  va_list args;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  g_ptr_array_add (argv, (char *) "--workspace");
+  g_ptr_array_add (argv, f->ws_path);
+  va_start (args, r);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_setenv (envp, "COHORT_NOW", "1800000000", TRUE);
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                &r->out, &r->err, &r->status, &error);
+  g_assert_no_error (error);
+  r->status = g_spawn_check_wait_status (r->status, NULL) ? 0 : WEXITSTATUS (r->status);
+}
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static void
+assert_members (JsonObject        *object,
+                const char *const *names)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+  guint n = 0;
+
+  for (GList *l = members; l; l = l->next, n++)
+    g_assert_true (g_strv_contains (names, l->data));
+  g_assert_cmpuint (n, ==, g_strv_length ((char **) names));
+}
+
+static const char *sample =
+  "id,email,plan,spent,vip,signed_up\n"
+  "1,a@x.com,pro,12.5,yes,2024-02-24T15:28:16Z\n"
+  "2,b@x.com,free,0,no,2024-02-25\n"
+  "3,c@x.com\n"
+  ",,nobody,1,yes,2024-01-01\n";
+
+static void
+test_import_json (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *const keys[] = { "rows", "created", "updated", "rejected", NULL };
+  static const char *const rejection_keys[] = { "line", "reason", NULL };
+  g_autofree char *path = write_csv (f, sample);
+  g_auto(Run) r = { 0 };
+  g_auto(Run) again = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) node2 = NULL;
+  JsonObject *o;
+  JsonArray *rejected;
+
+  run (f, &r, "import", "customers", path, "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  node = parse (r.out);
+  o = json_node_get_object (node);
+  assert_members (o, keys);
+  g_assert_cmpint (json_object_get_int_member (o, "rows"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (o, "created"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "updated"), ==, 0);
+  rejected = json_object_get_array_member (o, "rejected");
+  g_assert_cmpuint (json_array_get_length (rejected), ==, 2);
+  assert_members (json_array_get_object_element (rejected, 0), rejection_keys);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rejected, 0), "line"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rejected, 1), "line"), ==, 5);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (rejected, 1),
+                                                           "reason"), "neither"));
+
+  /* Again: all updates. */
+  run (f, &again, "import", "customers", path, "--json", NULL);
+  g_assert_cmpint (again.status, ==, 0);
+  node2 = parse (again.out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node2), "created"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node2), "updated"), ==, 2);
+}
+
+static void
+test_import_text (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = write_csv (f, sample);
+  g_auto(Run) r = { 0 };
+  g_auto(Run) count = { 0 };
+
+  run (f, &r, "import", "customers", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "2 created"));
+  g_assert_nonnull (strstr (r.out, "line 4"));
+  run (f, &count, "customers", "count", NULL);
+  g_assert_cmpint (count.status, ==, 0);
+  g_assert_cmpstr (count.out, ==, "2\n");
+}
+
+static void
+test_show (Fixture       *f,
+           gconstpointer  data)
+{
+  static const char *const keys[] = { "id", "email", "attributes", NULL };
+  g_autofree char *path = write_csv (f, sample);
+  g_auto(Run) r = { 0 };
+  g_auto(Run) show = { 0 };
+  g_auto(Run) by_email = { 0 };
+  g_auto(Run) missing = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *o, *attrs, *a;
+
+  run (f, &r, "import", "customers", path, NULL);
+  run (f, &show, "customers", "show", "1", "--json", NULL);
+  g_assert_cmpint (show.status, ==, 0);
+  node = parse (show.out);
+  o = json_node_get_object (node);
+  assert_members (o, keys);
+  g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "1");
+  g_assert_cmpstr (json_object_get_string_member (o, "email"), ==, "a@x.com");
+  attrs = json_object_get_object_member (o, "attributes");
+
+  a = json_object_get_object_member (attrs, "plan");
+  g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "string");
+  g_assert_cmpstr (json_object_get_string_member (a, "value"), ==, "pro");
+  a = json_object_get_object_member (attrs, "spent");
+  g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "number");
+  g_assert_cmpfloat (json_object_get_double_member (a, "value"), ==, 12.5);
+  a = json_object_get_object_member (attrs, "vip");
+  g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "boolean");
+  g_assert_true (json_object_get_boolean_member (a, "value"));
+  a = json_object_get_object_member (attrs, "signed_up");
+  g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "timestamp");
+  g_assert_cmpint (json_object_get_int_member (a, "value"), ==, 1708788496);
+
+  run (f, &by_email, "customers", "show", "B@X.COM", NULL);
+  g_assert_cmpint (by_email.status, ==, 0);
+  g_assert_nonnull (strstr (by_email.out, "free"));
+
+  run (f, &missing, "customers", "show", "nobody", NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_nonnull (strstr (missing.err, "nobody"));
+}
+
+static void
+test_list (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *path = write_csv (f, sample);
+  g_auto(Run) r = { 0 };
+  g_auto(Run) list = { 0 };
+  g_auto(Run) text = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *customers;
+
+  run (f, &r, "import", "customers", path, NULL);
+  run (f, &list, "customers", "list", "--limit", "1", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  node = parse (list.out);
+  customers = json_object_get_array_member (json_node_get_object (node), "customers");
+  g_assert_cmpuint (json_array_get_length (customers), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (customers, 0), "id"), ==, "1");
+
+  run (f, &text, "customers", "list", NULL);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "b@x.com"));
+}
+
+static void
+test_preview (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = write_csv (f, "Name;Note\nAnn;\"a;b\"\n'7;\"x\"\"y\"\nC;z\n");
+  g_auto(Run) r = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *records;
+  JsonObject *first, *second;
+
+  run (f, &r, "import", "customers", path, "--preview", "2", "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  node = parse (r.out);
+  records = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (records), ==, 2);
+  first = json_array_get_object_element (records, 0);
+  second = json_array_get_object_element (records, 1);
+  g_assert_cmpstr (json_object_get_string_member (first, "Name"), ==, "Ann");
+  g_assert_cmpstr (json_object_get_string_member (first, "Note"), ==, "a;b");
+  g_assert_cmpstr (json_object_get_string_member (second, "Name"), ==, "'7");
+  g_assert_cmpstr (json_object_get_string_member (second, "Note"), ==, "x\"y");
+  /* Nothing written: not even the workspace file. */
+  g_assert_false (g_file_test (f->ws_path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_failures (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *good = write_csv (f, sample);
+  g_autofree char *empty = write_csv (f, "");
+  g_autofree char *dup = write_csv (f, "id,email,id\n1,a@x.com,2\n");
+  g_autofree char *anon = write_csv (f, "name,age\nx,1\n");
+  g_autofree char *missing = g_build_filename (f->dir, "nope.csv", NULL);
+  g_auto(Run) r1 = { 0 };
+  g_auto(Run) r2 = { 0 };
+  g_auto(Run) r3 = { 0 };
+  g_auto(Run) r4 = { 0 };
+  g_auto(Run) r5 = { 0 };
+  g_auto(Run) r6 = { 0 };
+  g_auto(Run) r7 = { 0 };
+  g_auto(Run) r8 = { 0 };
+  g_auto(Run) count = { 0 };
+
+  run (f, &r1, "import", "customers", missing, NULL);
+  g_assert_cmpint (r1.status, ==, 1);
+  g_assert_nonnull (strstr (r1.err, "nope.csv"));
+
+  run (f, &r2, "import", "customers", empty, NULL);
+  g_assert_cmpint (r2.status, ==, 1);
+  g_assert_nonnull (strstr (r2.err, "header"));
+
+  run (f, &r3, "import", "customers", dup, NULL);
+  g_assert_cmpint (r3.status, ==, 1);
+  g_assert_nonnull (strstr (r3.err, "“id”"));
+
+  run (f, &r4, "import", "customers", anon, NULL);
+  g_assert_cmpint (r4.status, ==, 1);
+
+  run (f, &r5, "import", "customers", good, "--id-column", "nope", NULL);
+  g_assert_cmpint (r5.status, ==, 1);
+  g_assert_nonnull (strstr (r5.err, "nope"));
+
+  run (f, &r6, "import", "customers", good, "--all-or-nothing", "--json", NULL);
+  g_assert_cmpint (r6.status, ==, 1);
+  g_assert_nonnull (strstr (r6.out, "\"rejected\""));
+  run (f, &count, "customers", "count", NULL);
+  g_assert_cmpstr (count.out, ==, "0\n");
+
+  run (f, &r7, "import", "customers", good, "--type", "plan", NULL);
+  g_assert_cmpint (r7.status, ==, 2);
+
+  run (f, &r8, "import", "customers", good, "--delimiter", "::", NULL);
+  g_assert_cmpint (r8.status, ==, 2);
+}
+
+static void
+test_options (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = write_csv (f, "ref|mail|code|n\nR1|r@x.com|0042|5\n");
+  g_auto(Run) r = { 0 };
+  g_auto(Run) show = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *attrs;
+
+  run (f, &r, "import", "customers", path, "--delimiter", "|", "--id-column", "ref",
+       "--email-column", "mail", "--type", "code=number", "--type", "n=skip",
+       "--encoding", "utf-8", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run (f, &show, "customers", "show", "R1", "--json", NULL);
+  g_assert_cmpint (show.status, ==, 0);
+  node = parse (show.out);
+  attrs = json_object_get_object_member (json_node_get_object (node), "attributes");
+  g_assert_false (json_object_has_member (attrs, "n"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (attrs, "code"), "type"),
+                   ==, "number");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (attrs, "code"), "value"),
+                   ==, 42);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add ("/cli-import/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("json", test_import_json);
+  ADD ("text", test_import_text);
+  ADD ("show", test_show);
+  ADD ("list", test_list);
+  ADD ("preview", test_preview);
+  ADD ("failures", test_failures);
+  ADD ("options", test_options);
+#undef ADD
+  return g_test_run ();
+}
