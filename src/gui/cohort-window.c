@@ -784,8 +784,15 @@ cohort_window_init (CohortWindow *self)
   g_autoptr(GtkListItemFactory) factory = NULL;
   GSettingsSchemaSource *source;
   g_autoptr(GSettingsSchema) schema = NULL;
+  GtkIconTheme *theme;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* GtkApplication adds our icons to the theme; a window made without one
+   * (the tests) adds them itself. */
+  theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
+  if (!gtk_icon_theme_has_icon (theme, "cohort-manual-symbolic"))
+    gtk_icon_theme_add_resource_path (theme, RESOURCE_BASE "/icons");
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (list_item_setup_cb), NULL);
@@ -872,12 +879,8 @@ cohort_window_open_workspace (CohortWindow *self,
                                      &error);
   if (workspace == NULL)
     {
-      g_autofree char *display = g_filename_display_name (path);
-      g_autofree char *body = NULL;
-
-      /* Translators: the first %s is a file name, the second why it cannot be opened */
-      body = g_strdup_printf (_("“%s” cannot be opened. %s"), display, error->message);
-      show_error_dialog (self, open_error_heading (error), body);
+      /* The message names the file and says what is wrong with it. */
+      show_error_dialog (self, open_error_heading (error), error->message);
       update_view (self);
       return FALSE;
     }
