@@ -71,8 +71,8 @@ cohort_outbox_record (CohortWorkspace  *ws,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return cohort_workspace_db_error (ws, error, _("recording a change for sync"));
-
-  return cohort_workspace_note_change (ws, COHORT_CHANGE_SYNC, error);
+  /* No change of its own to announce: the caller notes the change it records. */
+  return TRUE;
 }
 
 gboolean

@@ -1050,8 +1050,8 @@ mark_unlinked (Ctx   *ctx,
   g_autofree char *message = NULL;
   gboolean ok;
 
-  message = g_strdup_printf (_("“%s” was deleted in Customer.io: publish it again (relink) "
-                               "or deactivate it"), item->name);
+  message = g_strdup_printf (_("“%s” was deleted in Customer.io: publish it again "
+                               "(cohort remote relink) or deactivate it"), item->name);
   if (!cohort_workspace_begin (ctx->ws, NULL))
     return FALSE;
   ok = exec_with_segment (ctx->ws, "UPDATE sync_links SET state = 'unlinked' WHERE segment = ?",
@@ -1062,10 +1062,9 @@ mark_unlinked (Ctx   *ctx,
   if (!finish_transaction (ctx->ws, ok, NULL))
     return FALSE;
   item->link.state = LINK_UNLINKED;
-  g_ptr_array_add (ctx->report->failures, g_steal_pointer (&message));
   if (ctx->first_error == NULL)
-    ctx->first_error = g_error_new (COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND,
-                                    _("“%s” was deleted in Customer.io"), item->name);
+    ctx->first_error = g_error_new_literal (COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND, message);
+  g_ptr_array_add (ctx->report->failures, g_steal_pointer (&message));
   return TRUE;
 }
 
