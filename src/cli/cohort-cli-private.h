@@ -88,5 +88,7 @@ int cohort_cli_segments_members      (CohortCli *cli, int argc, char **argv);
 int cohort_cli_segments  (CohortCli *cli, int argc, char **argv);
 int cohort_cli_import    (CohortCli *cli, int argc, char **argv);
 int cohort_cli_customers (CohortCli *cli, int argc, char **argv);
+int cohort_cli_sync      (CohortCli *cli, int argc, char **argv);   /* cli-sync.c */
+int cohort_cli_remote    (CohortCli *cli, int argc, char **argv);   /* cli-sync.c */
 
 G_END_DECLS
