@@ -41,7 +41,8 @@ chunky_read (GInputStream  *stream,
   gsize step = (gsize) (self->step++ % 7) + 1;
   gsize n = MIN (count, MIN (len - self->pos, step));
 
-  memcpy (buffer, data + self->pos, n);
+  if (n > 0)
+    memcpy (buffer, data + self->pos, n);
   self->pos += n;
   return (gssize) n;
 }
