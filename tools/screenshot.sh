@@ -27,13 +27,35 @@ workspace="$tmp/Marketing.cohort"
 create () {
   "$cohort" --workspace "$workspace" segments create "$@" >/dev/null
 }
-create "Big spenders" --data-driven --description "Customers who spent more than \$500 in the last 90 days. Synced to Customer.io every night for the loyalty campaign."
+# A made-up customer base, the same every run.
+awk 'BEGIN {
+  srand(7);
+  split("free starter pro enterprise", plans, " ");
+  print "id,email,plan,total_spent,newsletter,signed_up";
+  for (i = 1; i <= 2400; i++) {
+    spent = int(rand() * rand() * 2000);
+    printf "c%05d,person%d@example.com,%s,%d,%s,%d\n", i, i, plans[1 + int(rand() * 4)], spent,
+           (rand() < 0.6 ? "true" : "false"), 1767225600 - int(rand() * 86400 * 400);
+  }
+}' > "$tmp/customers.csv"
+"$cohort" --workspace "$workspace" import customers "$tmp/customers.csv" >/dev/null
+
+create "Big spenders" --data-driven --description "Customers who spent more than \$500. Synced to Customer.io every night for the loyalty campaign."
+"$cohort" --workspace "$workspace" segments set-criteria "Big spenders" \
+  '{"attribute": {"field": "total_spent", "operator": "gt", "value": 500}}'
 create "Newsletter subscribers" --data-driven --description "Everyone who opted in to the monthly newsletter."
+"$cohort" --workspace "$workspace" segments set-criteria "Newsletter subscribers" \
+  '{"attribute": {"field": "newsletter", "operator": "is_true"}}'
+create "Pro and Enterprise" --data-driven --description "Paying customers on the larger plans."
+"$cohort" --workspace "$workspace" segments set-criteria "Pro and Enterprise" \
+  '{"attribute": {"field": "plan", "operator": "in", "value": ["pro", "enterprise"]}}'
 create "VIP customers" --manual --description "Hand-picked accounts that get early access to new features."
-create "Trial users, last 30 days" --data-driven --description "Signed up for a trial in the last month and have not bought yet."
+"$cohort" --workspace "$workspace" segments add "VIP customers" c00012 c00140 c00377 c01024 c01999 >/dev/null
 create "Webinar attendees" --manual --description "People who joined the autumn product webinar."
-create "Churn risk" --data-driven
+"$cohort" --workspace "$workspace" segments add "Webinar attendees" $(seq -f 'c%05g' 100 7 900) >/dev/null
+create "Churn risk" --data-driven --description "Rules to come."
 create "Summer sale 2025" --manual --description "Last summer's campaign."
+"$cohort" --workspace "$workspace" segments add "Summer sale 2025" $(seq -f 'c%05g' 1 13 600) >/dev/null
 "$cohort" --workspace "$workspace" segments deactivate "Summer sale 2025" >/dev/null
 
 mkdir -p "$(dirname "$out")"

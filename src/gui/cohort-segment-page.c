@@ -138,6 +138,8 @@ cohort_segment_page_dispose (GObject *object)
   CohortSegmentPage *self = COHORT_SEGMENT_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_SEGMENT_PAGE);
+  if (self->segment != NULL)
+    g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_page_update, self);
   g_clear_object (&self->segment);
 
   G_OBJECT_CLASS (cohort_segment_page_parent_class)->dispose (object);
@@ -232,9 +234,18 @@ cohort_segment_page_set_segment (CohortSegmentPage *self,
   g_return_if_fail (COHORT_IS_SEGMENT_PAGE (self));
   g_return_if_fail (segment == NULL || COHORT_IS_SEGMENT (segment));
 
-  if (g_set_object (&self->segment, segment))
-    {
-      cohort_segment_page_update (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
-    }
+  if (self->segment == segment)
+    return;
+
+  /* Counts arrive later, from a background evaluation. */
+  if (self->segment != NULL)
+    g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_page_update, self);
+
+  g_set_object (&self->segment, segment);
+
+  if (segment != NULL)
+    g_signal_connect_object (segment, "notify::count", G_CALLBACK (cohort_segment_page_update), self, G_CONNECT_SWAPPED);
+
+  cohort_segment_page_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
 }

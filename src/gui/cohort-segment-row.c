@@ -117,6 +117,8 @@ cohort_segment_row_dispose (GObject *object)
   /* Also the children the template does not name. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  if (self->segment != NULL)
+    g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_row_update, self);
   g_clear_object (&self->segment);
 
   G_OBJECT_CLASS (cohort_segment_row_parent_class)->dispose (object);
@@ -211,9 +213,18 @@ cohort_segment_row_set_segment (CohortSegmentRow *self,
   g_return_if_fail (COHORT_IS_SEGMENT_ROW (self));
   g_return_if_fail (segment == NULL || COHORT_IS_SEGMENT (segment));
 
-  if (g_set_object (&self->segment, segment))
-    {
-      cohort_segment_row_update (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
-    }
+  if (self->segment == segment)
+    return;
+
+  /* Counts arrive later, from a background evaluation. */
+  if (self->segment != NULL)
+    g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_row_update, self);
+
+  g_set_object (&self->segment, segment);
+
+  if (segment != NULL)
+    g_signal_connect_object (segment, "notify::count", G_CALLBACK (cohort_segment_row_update), self, G_CONNECT_SWAPPED);
+
+  cohort_segment_row_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
 }

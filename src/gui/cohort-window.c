@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-evaluator.h"
 #include "cohort-segment.h"
 #include "cohort-segment-dialog.h"
 #include "cohort-segment-page.h"
@@ -20,6 +21,7 @@ struct _CohortWindow
   CohortWorkspace *workspace;
   GSettings *settings;               /* NULL when the schema is not installed */
   GtkFileChooserNative *chooser;
+  GCancellable *count_cancellable;   /* member counts being evaluated */
 
   /* What Undo needs after a delete, while its toast is shown. */
   CohortSegmentSnapshot *undo_snapshot;
@@ -588,6 +590,85 @@ open_workspace_activated (GtkWidget  *widget,
   run_chooser (COHORT_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
 }
 
+typedef struct
+{
+  GWeakRef window;
+  gint64 id;
+} CountRequest;
+
+static void
+count_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CountRequest *request = user_data;
+  g_autoptr(CohortWindow) self = g_weak_ref_get (&request->window);
+  g_autoptr(CohortEvaluation) evaluation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  evaluation = cohort_evaluator_evaluate_segment_finish (COHORT_WORKSPACE (source), result, &error);
+
+  if (evaluation == NULL)
+    {
+      /* The count stays "—"; the segment's page says what is wrong with its rules. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not count segment %" G_GINT64_FORMAT ": %s", request->id, error->message);
+    }
+  else if (self != NULL && self->workspace == COHORT_WORKSPACE (source))
+    {
+      GListModel *store = G_LIST_MODEL (self->segment_store);
+      guint n_items = g_list_model_get_n_items (store);
+
+      for (guint i = 0; i < n_items; i++)
+        {
+          g_autoptr(CohortSegment) segment = g_list_model_get_item (store, i);
+
+          if (cohort_segment_get_id (segment) == request->id)
+            {
+              cohort_segment_set_count (segment, (gint64) cohort_evaluation_get_count (evaluation));
+              break;
+            }
+        }
+    }
+
+  g_weak_ref_clear (&request->window);
+  g_free (request);
+}
+
+/* Data-driven segments with rules are counted off the main thread; the
+ * rows and the page update when a count arrives. */
+static void
+count_segments (CohortWindow *self)
+{
+  GListModel *store = G_LIST_MODEL (self->segment_store);
+  guint n_items = g_list_model_get_n_items (store);
+
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+
+  if (self->workspace == NULL)
+    return;
+
+  self->count_cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(CohortSegment) segment = g_list_model_get_item (store, i);
+      CountRequest *request;
+
+      if (cohort_segment_get_kind (segment) != COHORT_SEGMENT_DATA_DRIVEN ||
+          cohort_segment_get_criteria (segment) == NULL ||
+          cohort_segment_get_count (segment) >= 0)
+        continue;
+
+      request = g_new0 (CountRequest, 1);
+      g_weak_ref_init (&request->window, self);
+      request->id = cohort_segment_get_id (segment);
+      cohort_evaluator_evaluate_segment_async (self->workspace, request->id, self->count_cancellable,
+                                               count_done_cb, request);
+    }
+}
+
 static void
 reload_segments (CohortWindow *self)
 {
@@ -611,6 +692,7 @@ reload_segments (CohortWindow *self)
   self->selecting = FALSE;
 
   update_view (self);
+  count_segments (self);
 }
 
 static void
@@ -667,6 +749,9 @@ cohort_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
 
   g_clear_pointer (&self->undo_snapshot, cohort_segment_snapshot_free);
   if (self->undo_toast != NULL)
