@@ -159,7 +159,10 @@ test_refuse_png (Fixture *f, gconstpointer data)
   g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_A_WORKSPACE);
   after = file_checksum (f->path);
   g_assert_cmpstr (before, ==, after);
-  g_assert_false (g_file_test (g_strconcat (f->path, "-wal", NULL), G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+    g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  }
 }
 
 static void

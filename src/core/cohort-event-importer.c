@@ -622,15 +622,19 @@ import_row (Import    *im,
   g_byte_array_set_size (im->blob, 0);
   cohort_attrs_encode (im->blob, (CohortAttrEntry *) im->entries->data, im->entries->len);
 
-  stmt = cohort_workspace_prepare (im->ws, "INSERT OR IGNORE INTO events "
-                                   "(customer, name, timestamp, attrs, dedupe) VALUES (?, ?, ?, ?, ?)",
+  /* Only a repeated event is skipped: any other constraint is an error. */
+  stmt = cohort_workspace_prepare (im->ws, "INSERT INTO events "
+                                   "(customer, name, timestamp, attrs, dedupe) VALUES (?, ?, ?, ?, ?) "
+                                   "ON CONFLICT (dedupe) DO NOTHING",
                                    error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, ordinal);
   sqlite3_bind_text (stmt, 2, name, (int) name_len, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, timestamp);
-  sqlite3_bind_blob (stmt, 4, im->blob->data, (int) im->blob->len, SQLITE_STATIC);
+  /* A non-NULL pointer: an event without attributes has an empty blob, not NULL. */
+  sqlite3_bind_blob (stmt, 4, im->blob->len > 0 ? (const void *) im->blob->data : "",
+                     (int) im->blob->len, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, dedupe_key (im, ordinal, name, timestamp, event_id));
   if (!step_done (im, stmt, _("saving an event"), error))
     return FALSE;

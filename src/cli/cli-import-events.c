@@ -1,0 +1,176 @@
+/* cli-import-events.c: cohort import events …
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cohort-cli-private.h"
+#include "cohort-event-importer.h"
+
+#define TEXT_REPORT_MAX 20
+
+static void
+on_progress (guint64  rows,
+             guint64  bytes,
+             guint64  total,
+             gpointer user_data)
+{
+  if (total > 0)
+    g_printerr (_("\rImporting events… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
+                (int) (bytes * 100 / MAX (total, 1)));
+  else
+    g_printerr (_("\rImporting events… %" G_GUINT64_FORMAT " rows"), rows);
+}
+
+static JsonNode *
+report_to_json (CohortEventImporter *importer)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  GArray *rejected = cohort_event_importer_get_rejected (importer);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "rows");
+  json_builder_add_int_value (b, cohort_event_importer_get_rows (importer));
+  json_builder_set_member_name (b, "imported");
+  json_builder_add_int_value (b, cohort_event_importer_get_imported (importer));
+  json_builder_set_member_name (b, "duplicates");
+  json_builder_add_int_value (b, cohort_event_importer_get_duplicates (importer));
+  json_builder_set_member_name (b, "customers_created");
+  json_builder_add_int_value (b, cohort_event_importer_get_customers_created (importer));
+  json_builder_set_member_name (b, "rejected");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rejected->len; i++)
+    {
+      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "line");
+      json_builder_add_int_value (b, r->line);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, r->reason);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+print_report_text (CohortEventImporter *importer,
+                   const char          *display,
+                   gboolean             ok)
+{
+  GArray *rejected = cohort_event_importer_get_rejected (importer);
+  guint64 n_rejected = cohort_event_importer_get_n_rejected (importer);
+
+  g_print (_("%s: %" G_GUINT64_FORMAT " rows, %" G_GUINT64_FORMAT " events imported, %"
+             G_GUINT64_FORMAT " already present, %" G_GUINT64_FORMAT " customers created, %"
+             G_GUINT64_FORMAT " rejected\n"),
+           display, cohort_event_importer_get_rows (importer),
+           cohort_event_importer_get_imported (importer),
+           cohort_event_importer_get_duplicates (importer),
+           cohort_event_importer_get_customers_created (importer), n_rejected);
+  for (guint i = 0; i < rejected->len && i < TEXT_REPORT_MAX; i++)
+    {
+      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
+
+      g_print (_("  line %" G_GUINT64_FORMAT ": %s\n"), r->line, r->reason);
+    }
+  if (n_rejected > TEXT_REPORT_MAX)
+    g_print (_("  … and %" G_GUINT64_FORMAT " more rejected rows (use --json for all)\n"),
+             n_rejected - TEXT_REPORT_MAX);
+  if (!ok)
+    g_print ("%s\n", _("Nothing was imported."));
+}
+
+int
+cohort_cli_import_events (CohortCli *cli, int argc, char **argv)
+{
+  g_autoptr(CohortEventImporter) importer = NULL;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *customer_column = NULL, *delimiter = NULL, *encoding = NULL;
+  g_autofree char *display = NULL;
+  gboolean create_missing = FALSE, reject_missing = FALSE, all_or_nothing = FALSE, json = FALSE;
+  gboolean ok;
+  int code;
+  GOptionEntry entries[] = {
+    { "customer-column", 0, 0, G_OPTION_ARG_STRING, &customer_column,
+      N_("The column naming the customer (an id or an email)"), N_("NAME") },
+    { "create-missing", 0, 0, G_OPTION_ARG_NONE, &create_missing,
+      N_("Create customers the workspace does not have (the default)"), NULL },
+    { "reject-missing", 0, 0, G_OPTION_ARG_NONE, &reject_missing,
+      N_("Reject the rows of customers the workspace does not have"), NULL },
+    { "delimiter", 0, 0, G_OPTION_ARG_STRING, &delimiter,
+      N_("The field separator: , ; | or tab (default: detected)"), N_("C") },
+    { "encoding", 0, 0, G_OPTION_ARG_STRING, &encoding,
+      N_("UTF-8, UTF-16LE, UTF-16BE or WINDOWS-1252 (default: detected)"), N_("NAME") },
+    { "all-or-nothing", 0, 0, G_OPTION_ARG_NONE, &all_or_nothing,
+      N_("Import nothing when any row is bad"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as JSON"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!cohort_cli_parse (cli, _("FILE"),
+                         _("Import customer events from a CSV file with a customer column, "
+                           "“name” and “timestamp”; other columns (or a JSON “data” column) "
+                           "become the event’s attributes."),
+                         entries, &argc, &argv, &code))
+    return code;
+  if (argc < 2)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("Which file? Give the CSV file to import"));
+  if (argc > 2)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, _("Unexpected argument “%s”"), argv[2]);
+  if (create_missing && reject_missing)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
+                            _("Choose one of --create-missing and --reject-missing"));
+
+  display = g_filename_display_name (argv[1]);
+  importer = cohort_event_importer_new (argv[1]);
+  if (delimiter != NULL)
+    {
+      char c;
+
+      if (!cohort_csv_delimiter_from_string (delimiter, &c))
+        return cohort_cli_fail (cli, COHORT_EXIT_USAGE,
+                                _("Unknown delimiter “%s”: expected , ; | or tab"), delimiter);
+      cohort_event_importer_set_delimiter (importer, c);
+    }
+  if (encoding != NULL)
+    {
+      CohortCsvEncoding e;
+
+      if (!cohort_csv_encoding_from_string (encoding, &e))
+        return cohort_cli_fail (cli, COHORT_EXIT_USAGE,
+                                _("Unknown encoding “%s”: expected UTF-8, UTF-16LE, UTF-16BE "
+                                  "or WINDOWS-1252"), encoding);
+      cohort_event_importer_set_encoding (importer, e);
+    }
+  cohort_event_importer_set_customer_column (importer, customer_column);
+  cohort_event_importer_set_create_missing (importer, !reject_missing);
+  cohort_event_importer_set_all_or_nothing (importer, all_or_nothing);
+
+  if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
+    return COHORT_EXIT_FAILED;
+  if (cohort_cli_stderr_is_tty ())
+    cohort_event_importer_set_progress_func (importer, on_progress, NULL, NULL);
+  ok = cohort_event_importer_run (importer, ws, cli->cancellable, &error);
+  if (cohort_cli_stderr_is_tty ())
+    g_printerr ("\r\033[K");
+
+  if (!ok && !g_error_matches (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED))
+    return cohort_cli_fail_error (cli, error);
+  if (json)
+    {
+      g_autoptr(JsonNode) node = report_to_json (importer);
+      cohort_cli_print_json (node);
+    }
+  else
+    print_report_text (importer, display, ok);
+  if (!ok)
+    return cohort_cli_fail_error (cli, error);
+  return COHORT_EXIT_OK;
+}

@@ -1,0 +1,412 @@
+/* Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cohort-criteria.h"
+#include "cohort-customers.h"
+#include "cohort-evaluator.h"
+#include "cohort-event-importer.h"
+#include "cohort-event-index.h"
+#include "cohort-events.h"
+
+typedef struct
+{
+  char            *dir;
+  char            *path;
+  CohortWorkspace *ws;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("cohort-events-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "w.cohort", NULL);
+  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, NULL);
+  g_assert_nonnull (f->ws);
+  g_setenv ("COHORT_NOW", "1700000000", TRUE);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  cohort_event_index_forget (f->path, FALSE);
+  g_assert_finalize_object (f->ws);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_remove (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+  g_unsetenv ("COHORT_NOW");
+}
+
+static char *
+write_csv (Fixture *f, const char *name, const char *contents)
+{
+  char *p = g_build_filename (f->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (p, contents, -1, NULL));
+  return p;
+}
+
+static CohortEventImporter *
+import (Fixture *f, const char *contents, gboolean create_missing, gboolean all_or_nothing,
+        gboolean expect_ok)
+{
+  g_autofree char *p = write_csv (f, "events.csv", contents);
+  CohortEventImporter *im = cohort_event_importer_new (p);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  cohort_event_importer_set_create_missing (im, create_missing);
+  cohort_event_importer_set_all_or_nothing (im, all_or_nothing);
+  ok = cohort_event_importer_run (im, f->ws, NULL, &error);
+  if (expect_ok)
+    g_assert_no_error (error);
+  g_assert_cmpint (ok, ==, expect_ok);
+  return im;
+}
+
+static void
+add_customers (Fixture *f, const char *sql)
+{
+  g_assert_true (cohort_workspace_begin (f->ws, NULL));
+  g_assert_true (cohort_workspace_exec (f->ws, sql, NULL));
+  g_assert_true (cohort_workspace_note_change (f->ws, COHORT_CHANGE_CUSTOMERS, NULL));
+  g_assert_true (cohort_workspace_commit (f->ws, NULL));
+}
+
+static guint64
+count (Fixture *f, const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) c = cohort_criteria_parse (json, &error);
+  g_autoptr(CohortEvaluation) e = NULL;
+
+  g_assert_no_error (error);
+  e = cohort_evaluator_evaluate (f->ws, c, NULL, &error);
+  g_assert_no_error (error);
+  return cohort_evaluation_get_count (e);
+}
+
+/* Members as "id id id" (sorted by ordinal). */
+static char *
+members (Fixture *f, const char *json)
+{
+  g_autoptr(CohortCriteria) c = cohort_criteria_parse (json, NULL);
+  g_autoptr(CohortEvaluation) e = cohort_evaluator_evaluate (f->ws, c, NULL, NULL);
+  g_autoptr(GArray) ordinals = NULL;
+  GString *s = g_string_new (NULL);
+
+  g_assert_nonnull (e);
+  ordinals = cohort_evaluation_get_members (e, 0, 0);
+  for (guint i = 0; i < ordinals->len; i++)
+    {
+      const char *id = cohort_evaluation_get_text (e, g_array_index (ordinals, guint32, i), "id");
+      if (s->len)
+        g_string_append_c (s, ' ');
+      g_string_append (s, id ? id : "?");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_import_basic (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(CohortEventImporter) again = NULL;
+  GArray *rejected;
+
+  add_customers (f, "INSERT INTO customers (id, email, added_at, modified_at) VALUES "
+                    "('c1', 'ann@example.com', 0, 0)");
+  im = import (f,
+               "customer_id,name,timestamp,amount,url\r\n"
+               "c1,purchase,1699990000,60,\r\n"
+               "c1,purchase,2023-11-14T22:13:20Z,20,\r\n"    /* = 1700000000 */
+               "c2,page,1699999000,,https://example.com/pricing\r\n"
+               "c3,purchase,yesterday,5,\r\n"
+               ",purchase,1699990000,1,\r\n"
+               "c4,,1699990000,1,\r\n"
+               "c5,signup,\"2023-11-14 22:00:00\",,\r\n",
+               TRUE, FALSE, TRUE);
+  g_assert_cmpuint (cohort_event_importer_get_rows (im), ==, 7);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 4);
+  g_assert_cmpuint (cohort_event_importer_get_customers_created (im), ==, 2);   /* c2, c5 */
+  g_assert_cmpuint (cohort_event_importer_get_n_rejected (im), ==, 3);
+  rejected = cohort_event_importer_get_rejected (im);
+  g_assert_cmpuint (g_array_index (rejected, CohortImportRejection, 0).line, ==, 5);
+  g_assert_nonnull (strstr (g_array_index (rejected, CohortImportRejection, 0).reason, "yesterday"));
+  g_assert_cmpuint (g_array_index (rejected, CohortImportRejection, 1).line, ==, 6);
+  g_assert_cmpuint (g_array_index (rejected, CohortImportRejection, 2).line, ==, 7);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, 4);
+
+  /* The same file again adds nothing. */
+  again = import (f,
+                  "customer_id,name,timestamp,amount,url\n"
+                  "c1,purchase,1699990000,60,\n"
+                  "c1,purchase,1700000000,20,\n",
+                  TRUE, FALSE, TRUE);
+  g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 0);
+  g_assert_cmpuint (cohort_event_importer_get_duplicates (again), ==, 2);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, 4);
+}
+
+static void
+test_import_summary_and_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(GPtrArray) summary = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *text = NULL;
+  CohortEvent *ev;
+
+  im = import (f,
+               "email,event,time,data\n"
+               "ann@example.com,purchase,1699990000,\"{\"\"amount\"\": 12.5, \"\"sku\"\": \"\"A1\"\", \"\"gift\"\": true, \"\"tags\"\": [1,2], \"\"none\"\": null}\"\n"
+               "ann@example.com,purchase,1699995000,\n"
+               "ann@example.com,page,1699999999,\"{\"\"url\"\": \"\"https://x.org/\"\"}\"\n",
+               TRUE, FALSE, TRUE);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 3);
+  g_assert_cmpuint (cohort_event_importer_get_customers_created (im), ==, 1);
+
+  summary = cohort_events_summarize (f->ws, 1, NULL);
+  g_assert_cmpuint (summary->len, ==, 2);
+  json = cohort_events_summary_to_json (summary);
+  text = json_to_string (json, FALSE);
+  g_assert_cmpstr (text, ==, "{\"page\":{\"count\":1,\"last\":1699999999},"
+                             "\"purchase\":{\"count\":2,\"last\":1699995000}}");
+
+  list = cohort_events_list (f->ws, 1, 0, 10, NULL);
+  g_assert_cmpuint (list->len, ==, 3);
+  ev = list->pdata[0];
+  g_assert_cmpstr (ev->name, ==, "page");                 /* newest first */
+  ev = list->pdata[2];
+  g_assert_cmpstr (ev->name, ==, "purchase");
+  g_assert_cmpstrv (ev->keys, ((const char *[]) { "amount", "gift", "sku", "tags", NULL }));
+  g_assert_cmpstrv (ev->values, ((const char *[]) { "12.5", "true", "A1", "[1,2]", NULL }));
+
+  {
+    g_auto(GStrv) names = cohort_events_list_names (f->ws, NULL);
+    g_auto(GStrv) attrs = cohort_events_list_attributes (f->ws, "purchase", NULL);
+
+    g_assert_cmpstrv (names, ((const char *[]) { "page", "purchase", NULL }));
+    g_assert_cmpstrv (attrs, ((const char *[]) { "amount", "gift", "sku", "tags", NULL }));
+  }
+}
+
+static void
+test_import_reject_missing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(CohortEventImporter) strict = NULL;
+
+  add_customers (f, "INSERT INTO customers (id, added_at, modified_at) VALUES ('known', 0, 0)");
+  im = import (f, "customer_id,name,timestamp\nknown,a,1\nstranger,a,2\n", FALSE, FALSE, TRUE);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 1);
+  g_assert_cmpuint (cohort_event_importer_get_n_rejected (im), ==, 1);
+  g_assert_nonnull (strstr (g_array_index (cohort_event_importer_get_rejected (im),
+                                           CohortImportRejection, 0).reason, "stranger"));
+
+  /* All or nothing: one bad row keeps the workspace as it was. */
+  strict = import (f, "customer_id,name,timestamp\nknown,b,1\nknown,b,oops\n", TRUE, TRUE, FALSE);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, 1);
+  g_assert_cmpuint (cohort_event_importer_get_imported (strict), ==, 0);
+}
+
+static void
+test_import_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp\n");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *p = NULL;
+  gint64 generation = cohort_workspace_get_data_generation (f->ws);
+
+  for (int i = 0; i < 50000; i++)
+    g_string_append_printf (csv, "c%d,visit,%d\n", i % 100, 1600000000 + i);
+  p = write_csv (f, "big.csv", csv->str);
+  im = cohort_event_importer_new (p);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (cohort_event_importer_run (im, f->ws, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, 0);
+  g_assert_cmpint (cohort_customers_count (f->ws, NULL), ==, 0);
+  g_assert_cmpint (cohort_workspace_get_data_generation (f->ws), ==, generation);
+}
+
+static void
+test_import_bad_mapping (Fixture *f, gconstpointer data)
+{
+  g_autofree char *p = write_csv (f, "x.csv", "who,what\n1,2\n");
+  g_autoptr(CohortEventImporter) im = cohort_event_importer_new (p);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cohort_event_importer_run (im, f->ws, NULL, &error));
+  g_assert_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_NO_IDENTITY);
+  g_clear_error (&error);
+
+  cohort_event_importer_set_customer_column (im, "who");
+  g_assert_false (cohort_event_importer_run (im, f->ws, NULL, &error));
+  g_assert_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_BAD_MAPPING);
+  g_assert_nonnull (strstr (error->message, "name"));
+}
+
+/* The people and events of the evaluation tests; now = 1700000000. */
+static void
+load_story (Fixture *f)
+{
+  g_autoptr(CohortEventImporter) im = NULL;
+
+  add_customers (f, "INSERT INTO customers (id, added_at, modified_at) VALUES "
+                    "('none', 0, 0), ('one', 0, 0), ('three', 0, 0), ('old', 0, 0), ('pages', 0, 0)");
+  im = import (f,
+               "customer_id,name,timestamp,amount,url,plan\n"
+               /* one: a purchase 1 day ago, amount 60 */
+               "one,purchase,1699913600,60,,\n"
+               /* three: three purchases in the last 10 days, amounts 10, 55, 80 */
+               "three,purchase,1699913600,10,,pro\n"
+               "three,purchase,1699500000,55,,pro\n"
+               "three,purchase,1699200000,80,,\n"
+               /* old: a purchase 100 days ago, and one exactly 30 days ago */
+               "old,purchase,1691360000,500,,\n"
+               "old,purchase,1697408000,5,,\n"
+               /* pages: page views */
+               "pages,page,1699999000,,https://shop.example.com/pricing,\n"
+               "pages,page,1699999500,,https://shop.example.com/blog/1,\n"
+               /* an event right now and one in the future */
+               "one,login,1700000000,,,\n"
+               "one,login,1700000100,,,\n",
+               TRUE, FALSE, TRUE);
+}
+
+static void
+test_evaluate (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *criteria; const char *expected; } cases[] = {
+    /* performed, default count gte 1 */
+    { "{\"event\": {\"name\": \"purchase\"}}", "one three old" },
+    { "{\"event\": {\"name\": \"purchase\", \"operator\": \"performed\"}}", "one three old" },
+    /* not_performed: customers with no events at all match */
+    { "{\"event\": {\"name\": \"purchase\", \"operator\": \"not_performed\"}}", "none pages" },
+    { "{\"event\": {\"name\": \"never\", \"operator\": \"not_performed\"}}", "none one three old pages" },
+    { "{\"event\": {\"name\": \"never\"}}", "" },
+    /* counts */
+    { "{\"event\": {\"name\": \"purchase\", \"count\": {\"operator\": \"gte\", \"value\": 3}}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"count\": {\"operator\": \"eq\", \"value\": 2}}}", "old" },
+    { "{\"event\": {\"name\": \"purchase\", \"count\": {\"operator\": \"lte\", \"value\": 1}}}", "none one pages" },
+    { "{\"event\": {\"name\": \"purchase\", \"count\": {\"operator\": \"eq\", \"value\": 0}}}", "none pages" },
+    { "{\"event\": {\"name\": \"purchase\", \"operator\": \"not_performed\", \"count\": {\"operator\": \"gte\", \"value\": 2}}}", "none one pages" },
+    /* within: now - 30 days <= t <= now; the edge is inside */
+    { "{\"event\": {\"name\": \"purchase\", \"within\": {\"amount\": 30, \"unit\": \"days\"}}}", "one three old" },
+    { "{\"event\": {\"name\": \"purchase\", \"within\": {\"amount\": 719, \"unit\": \"hours\"}}}", "one three" },
+    { "{\"event\": {\"name\": \"purchase\", \"within\": {\"amount\": 2, \"unit\": \"weeks\"}, \"count\": {\"operator\": \"gte\", \"value\": 3}}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"within\": {\"amount\": 1440, \"unit\": \"minutes\"}}}", "one three" },
+    /* an event in the future is outside any within window, but not outside all time */
+    { "{\"event\": {\"name\": \"login\", \"within\": {\"amount\": 1, \"unit\": \"minutes\"}, \"count\": {\"operator\": \"eq\", \"value\": 1}}}", "one" },
+    { "{\"event\": {\"name\": \"login\", \"count\": {\"operator\": \"eq\", \"value\": 2}}}", "one" },
+    /* since (inclusive) and until (exclusive) */
+    { "{\"event\": {\"name\": \"purchase\", \"since\": 1699913600}}", "one three" },
+    { "{\"event\": {\"name\": \"purchase\", \"until\": 1699913600}}", "three old" },
+    { "{\"event\": {\"name\": \"purchase\", \"since\": \"2023-11-05\", \"until\": \"2023-11-10T00:00:00Z\"}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"since\": 1699200000, \"until\": 1699200000}}", "" },
+    /* where filters on the event's attributes, all must hold */
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}]}}", "one three old" },
+    { "{\"event\": {\"name\": \"purchase\", \"within\": {\"amount\": 30, \"unit\": \"days\"}, \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}]}}", "one three" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"amount\", \"operator\": \"gte\", \"value\": 55}], \"count\": {\"operator\": \"gte\", \"value\": 2}}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}, {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}]}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"plan\", \"operator\": \"not_exists\"}]}}", "one three old" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"plan\", \"operator\": \"exists\"}], \"count\": {\"operator\": \"eq\", \"value\": 2}}}", "three" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"nosuch\", \"operator\": \"exists\"}]}}", "" },
+    { "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"nosuch\", \"operator\": \"not_exists\"}]}}", "one three old" },
+    /* page views */
+    { "{\"event\": {\"name\": \"page\", \"where\": [{\"field\": \"url\", \"operator\": \"contains\", \"value\": \"/PRICING\"}]}}", "pages" },
+    { "{\"event\": {\"name\": \"page\", \"operator\": \"not_performed\", \"where\": [{\"field\": \"url\", \"operator\": \"starts_with\", \"value\": \"https://shop.example.com/blog\"}]}}", "none one three old" },
+    /* combined with other nodes */
+    { "{\"and\": [{\"event\": {\"name\": \"purchase\"}}, {\"not\": {\"event\": {\"name\": \"login\"}}}]}", "three old" },
+    { "{\"or\": [{\"event\": {\"name\": \"page\"}}, {\"attribute\": {\"field\": \"id\", \"operator\": \"eq\", \"value\": \"none\"}}]}", "none pages" },
+  };
+
+  load_story (f);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = members (f, cases[i].criteria);
+
+      g_test_message ("%s", cases[i].criteria);
+      g_assert_cmpstr (got, ==, cases[i].expected);
+    }
+}
+
+static void
+test_never_stale (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortEventImporter) more = NULL;
+  g_autofree char *sidecar = cohort_event_index_sidecar_path (f->path);
+  const char *criteria = "{\"event\": {\"name\": \"purchase\", \"count\": {\"operator\": \"gte\", \"value\": 2}}}";
+
+  load_story (f);
+  g_assert_cmpuint (count (f, criteria), ==, 2);
+  g_assert_true (g_file_test (sidecar, G_FILE_TEST_EXISTS));
+
+  more = import (f, "customer_id,name,timestamp\none,purchase,1699000000\n", TRUE, FALSE, TRUE);
+  g_assert_cmpuint (cohort_event_importer_get_imported (more), ==, 1);
+  g_assert_cmpuint (count (f, criteria), ==, 3);
+
+  /* From the file alone, as a new process would. */
+  cohort_event_index_forget (f->path, FALSE);
+  g_assert_cmpuint (count (f, criteria), ==, 3);
+
+  /* Deleting a customer deletes their events. */
+  add_customers (f, "DELETE FROM customers WHERE id = 'three'");
+  g_assert_cmpuint (count (f, criteria), ==, 2);
+}
+
+static void
+test_damaged_sidecar (Fixture *f, gconstpointer data)
+{
+  g_autofree char *sidecar = cohort_event_index_sidecar_path (f->path);
+  g_autofree char *contents = NULL;
+  const char *criteria = "{\"event\": {\"name\": \"purchase\", \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}]}}";
+  gsize len;
+
+  load_story (f);
+  g_assert_cmpuint (count (f, criteria), ==, 3);
+  cohort_event_index_forget (f->path, FALSE);
+
+  /* Garble the tail (the attribute columns) and cut the file. */
+  g_assert_true (g_file_get_contents (sidecar, &contents, &len, NULL));
+  for (gsize i = len / 2; i < len; i++)
+    contents[i] = (char) 0xff;
+  g_assert_true (g_file_set_contents (sidecar, contents, len, NULL));
+  g_assert_cmpuint (count (f, criteria), ==, 3);
+
+  cohort_event_index_forget (f->path, FALSE);
+  g_assert_true (g_file_set_contents (sidecar, contents, len / 3, NULL));
+  g_assert_cmpuint (count (f, criteria), ==, 3);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/events/import/basic", test_import_basic);
+  ADD ("/events/import/summary-and-list", test_import_summary_and_list);
+  ADD ("/events/import/reject-missing", test_import_reject_missing);
+  ADD ("/events/import/cancel", test_import_cancel);
+  ADD ("/events/import/bad-mapping", test_import_bad_mapping);
+  ADD ("/events/evaluate", test_evaluate);
+  ADD ("/events/never-stale", test_never_stale);
+  ADD ("/events/damaged-sidecar", test_damaged_sidecar);
+  return g_test_run ();
+}
