@@ -11,6 +11,7 @@
 
 #include "cohort-test-cli.h"
 #include "cohort-test-customers.h"
+#include "cohort-event-index.h"
 
 typedef struct
 {
@@ -64,7 +65,9 @@ fixture_teardown (Fixture *f, gconstpointer data)
     }
   {
     g_autofree char *crit = g_build_filename (f->dir, "criteria.json", NULL);
+    g_autofree char *events = cohort_event_index_sidecar_path (f->path);
     g_remove (crit);
+    g_remove (events);
   }
   g_rmdir (f->dir);
   g_free (f->dir);

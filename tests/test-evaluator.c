@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "cohort-evaluator.h"
+#include "cohort-event-index.h"
 #include "cohort-segment.h"
 #include "cohort-test-customers.h"
 
@@ -41,13 +42,16 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
   g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
   g_autofree char *index = cohort_column_index_sidecar_path (f->path);
+  g_autofree char *events = cohort_event_index_sidecar_path (f->path);
 
   cohort_column_index_forget (f->path, TRUE);
+  cohort_event_index_forget (f->path, TRUE);
   g_assert_finalize_object (f->ws);
   g_remove (f->path);
   g_remove (wal);
   g_remove (shm);
   g_remove (index);
+  g_remove (events);
   g_assert_cmpint (g_rmdir (f->dir), ==, 0);
   g_free (f->dir);
   g_free (f->path);
@@ -432,19 +436,19 @@ test_cycles (Fixture *f, gconstpointer data)
   g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT);
 }
 
+/* Event conditions are evaluated by the event index (test-events covers
+ * them); here only: a workspace without events. */
 static void
-test_events_not_supported (Fixture *f, gconstpointer data)
+test_events_without_events (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CohortCriteria) c = NULL;
-  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autofree char *performed = NULL;
+  g_autofree char *not_performed = NULL;
 
   load_people (f);
-  c = cohort_criteria_parse ("{\"event\":{\"name\":\"purchase\"}}", &error);
-  g_assert_no_error (error);
-  ev = cohort_evaluator_evaluate (f->ws, c, NULL, &error);
-  g_assert_null (ev);
-  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NOT_SUPPORTED);
+  performed = eval_json (f, "{\"event\":{\"name\":\"purchase\"}}");
+  g_assert_cmpstr (performed, ==, "");
+  not_performed = eval_json (f, "{\"event\":{\"name\":\"purchase\",\"operator\":\"not_performed\"}}");
+  g_assert_cmpstr (not_performed, ==, ALL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1077,7 +1081,7 @@ main (int argc, char *argv[])
   ADD ("/evaluator/deep-nesting", test_deep_nesting);
   ADD ("/evaluator/segments", test_segments);
   ADD ("/evaluator/cycles", test_cycles);
-  ADD ("/evaluator/events-not-supported", test_events_not_supported);
+  ADD ("/evaluator/events-without-events", test_events_without_events);
   ADD ("/evaluator/sample", test_sample);
   ADD ("/evaluator/randomized", test_randomized);
   ADD ("/evaluator/fresh", test_fresh);

@@ -23,12 +23,13 @@
 
 #include "cohort-attrs.h"
 #include "cohort-column-index.h"
+#include "cohort-column-private.h"
 #include "cohort-value.h"
 
 G_DEFINE_QUARK (cohort-index-error-quark, cohort_index_error)
 
 #define INDEX_MAGIC "COHIDX\0\1"
-#define INDEX_VERSION 1u
+#define INDEX_VERSION 2u
 #define INDEX_ENDIAN 0x01020304u
 
 typedef struct
@@ -617,15 +618,22 @@ align8 (gsize n)
   return (n + 7) & ~(gsize) 7;
 }
 
+/* Dictionaries up to this size are checksummed whole; larger ones only in
+ * their codes and flags (read by every count anyway), their offsets being
+ * checked for shape: a count then touches only the entries it needs. */
+#define FULL_CHECKSUM_ENTRIES 65536
+
 static guint64
 column_checksum (const CohortColumn *c, guint32 n_ordinals, gsize pool_size)
 {
   guint64 h = 0;
 
   h = checksum_bytes (h, c->codes, (gsize) n_ordinals * 4);
+  h = checksum_bytes (h, c->flags, c->n_entries);
+  if (c->n_entries > FULL_CHECKSUM_ENTRIES)
+    return h;
   h = checksum_bytes (h, c->offsets, ((gsize) c->n_entries + 1) * 4);
   h = checksum_bytes (h, c->pool, pool_size);
-  h = checksum_bytes (h, c->flags, c->n_entries);
   if (c->numbers)
     h = checksum_bytes (h, c->numbers, (gsize) c->n_entries * 8);
   if (c->timestamps)
@@ -720,6 +728,9 @@ write_sidecar (CohortColumnIndex *self, const char *path, GError **error)
   writer_put (&w, table, sizeof (ColumnHeader) * self->n_columns);
   writer_put (&w, names->str, names->len);
 
+  /* Durable before it takes the name: a crash never leaves a torn index. */
+  if (fflush (w.fp) != 0 || fsync (fileno (w.fp)) != 0)
+    w.failed = TRUE;
   if (fclose (w.fp) != 0)
     w.failed = TRUE;
   if (w.failed || g_rename (tmpl, path) != 0)
@@ -896,14 +907,13 @@ check_column (CohortColumnIndex *self, guint i)
     good = FALSE;
   else
     {
-      /* Offsets must rise and end at the pool's end, each string NUL-terminated. */
-      if (c->offsets[0] != 0 || c->offsets[c->n_entries] != t->pool_size)
+      /* Offsets must rise and end at the pool's end, which ends with a NUL:
+       * every read of an entry then stays inside the pool. */
+      if (c->offsets[0] != 0 || c->offsets[c->n_entries] != t->pool_size ||
+          t->pool_size == 0 || c->pool[t->pool_size - 1] != '\0')
         good = FALSE;
       for (guint32 k = 0; good && k < c->n_entries; k++)
-        if (c->offsets[k + 1] <= c->offsets[k] || c->pool[c->offsets[k + 1] - 1] != '\0')
-          good = FALSE;
-      for (guint32 o = 0; good && o < self->n_ordinals; o++)
-        if (c->codes[o] >= c->n_entries)
+        if (c->offsets[k + 1] <= c->offsets[k])
           good = FALSE;
     }
   g_atomic_int_set (&self->checked[i], good ? 1 : -1);
@@ -1107,4 +1117,54 @@ cohort_column_index_get_text (CohortColumnIndex *self,
   if (code == 0)
     return NULL;
   return cohort_column_entry (c, code, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The builder, for the event index (cohort-column-private.h)           */
+
+CohortColumnBuilder *
+cohort_column_builder_new (const char *name,
+                           guint32     n_rows)
+{
+  return (CohortColumnBuilder *) builder_new (COHORT_COLUMN_ATTRIBUTE, name, n_rows);
+}
+
+void
+cohort_column_builder_free (CohortColumnBuilder *builder)
+{
+  if (builder != NULL)
+    builder_free ((Builder *) builder);
+}
+
+guint32
+cohort_column_builder_intern (CohortColumnBuilder *builder,
+                              const char          *s,
+                              gsize                len)
+{
+  return builder_intern ((Builder *) builder, s, len);
+}
+
+guint32 *
+cohort_column_builder_codes (CohortColumnBuilder *builder)
+{
+  return ((Builder *) builder)->codes;
+}
+
+void
+cohort_column_builder_finish (CohortColumnBuilder *builder,
+                              CohortColumn        *out)
+{
+  Builder *b = (Builder *) builder;
+
+  builder_finish (b);
+  memset (out, 0, sizeof *out);
+  out->kind = b->kind;
+  out->name = b->name;
+  out->n_entries = b->n_entries;
+  out->codes = b->codes;
+  out->offsets = (const guint32 *) b->offsets->data;
+  out->pool = (const char *) b->pool->data;
+  out->flags = b->flags;
+  out->numbers = b->numbers;
+  out->timestamps = b->timestamps;
 }

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cohort-column-private.h"
 #include "cohort-evaluator.h"
+#include "cohort-event-index.h"
 #include "cohort-value.h"
 
 struct _CohortEvaluation
@@ -122,6 +124,8 @@ cohort_evaluation_get_text (CohortEvaluation *self,
 typedef struct
 {
   sqlite3           *db;
+  const char        *path;         /* the workspace file, NULL when unknown */
+  CohortEventIndex  *events;       /* loaded on the first event condition */
   CohortColumnIndex *index;
   const CohortBitmap *universe;
   gint64             now;
@@ -132,24 +136,83 @@ typedef struct
 
 static CohortBitmap *eval_node (Eval *e, const CohortCriteria *node, const CohortBitmap *mask, GError **error);
 
-/* Case-insensitive operators compare folded text. */
-static inline const char *
-fold_entry (const CohortColumn *c, guint32 code, char *buf, gsize buf_size, char **heap, gsize *len)
+/* A condition, ready to be decided for one dictionary entry. */
+typedef struct
 {
-  gsize n;
-  const char *s = cohort_column_entry (c, code, &n);
+  CohortOperator         op;
+  gboolean               negate;       /* neq, not_in, not_contains */
+  const CohortCondition *cond;
+  gsize                 *lens;         /* of the scalars */
+  const char            *needle;       /* folded */
+  gsize                  needle_len;
+  gboolean               needle_ascii;
+  double                 lo, hi;       /* numbers: inclusive unless strict */
+  gint64                 ts_lo, ts_hi; /* timestamps: inclusive */
+} Pred;
 
-  if ((c->flags[code] & COHORT_ENTRY_ASCII) && n < buf_size)
+static const guint8 *
+lower_table (void)
+{
+  static guint8 table[256];
+  static gsize ready = 0;
+
+  if (g_once_init_enter (&ready))
     {
-      for (gsize i = 0; i < n; i++)
-        buf[i] = g_ascii_tolower (s[i]);
-      buf[n] = '\0';
-      *len = n;
-      return buf;
+      for (guint i = 0; i < 256; i++)
+        table[i] = (guint8) (i >= 'A' && i <= 'Z' ? i + 32 : i);
+      g_once_init_leave (&ready, 1);
     }
-  *heap = cohort_value_fold (s, (gssize) n);
-  *len = strlen (*heap);
-  return *heap;
+  return table;
+}
+
+static void
+pred_init (Pred *p, const CohortCondition *cond, gint64 now)
+{
+  memset (p, 0, sizeof *p);
+  p->op = cond->op;
+  p->cond = cond;
+  p->ts_lo = G_MININT64;
+  p->ts_hi = G_MAXINT64;
+  switch (cond->op)
+    {
+    case COHORT_OP_NEQ:
+    case COHORT_OP_NOT_IN:
+    case COHORT_OP_NOT_CONTAINS:
+      p->negate = TRUE;
+      break;
+    default:
+      break;
+    }
+  if (cond->n_scalars > 0)
+    {
+      p->lens = g_new0 (gsize, cond->n_scalars);
+      for (guint k = 0; k < cond->n_scalars; k++)
+        p->lens[k] = strlen (cond->scalars[k].text);
+    }
+  if (cond->folded != NULL)
+    {
+      p->needle = cond->folded;
+      p->needle_len = strlen (cond->folded);
+      p->needle_ascii = TRUE;
+      for (gsize i = 0; i < p->needle_len; i++)
+        if ((guchar) p->needle[i] >= 0x80)
+          p->needle_ascii = FALSE;
+    }
+  switch (cond->op)
+    {
+    case COHORT_OP_BEFORE: p->ts_hi = cond->timestamp - 1; break;
+    case COHORT_OP_AFTER: p->ts_lo = cond->timestamp + 1; break;
+    case COHORT_OP_WITHIN_LAST: p->ts_lo = now - cond->seconds; p->ts_hi = now; break;
+    case COHORT_OP_MORE_THAN_AGO: p->ts_hi = now - cond->seconds - 1; break;
+    case COHORT_OP_WITHIN_NEXT: p->ts_lo = now; p->ts_hi = now + cond->seconds; break;
+    default: break;
+    }
+}
+
+static void
+pred_clear (Pred *p)
+{
+  g_free (p->lens);
 }
 
 static inline gboolean
@@ -167,173 +230,165 @@ scalar_eq (const CohortScalar *v, gsize v_len, const CohortColumn *c, guint32 co
          memcmp (c->pool + c->offsets[code], v->text, v_len) == 0;
 }
 
-/* One byte per dictionary entry: 1 when the entry matches. */
-static guint8 *
-match_entries (const CohortCondition *cond,
-               const CohortColumn    *c,
-               gint64                 now)
+/* ASCII case-insensitive: @needle is already lower case. */
+static inline gboolean
+ascii_equal_fold (const guint8 *lower, const char *s, const char *needle, gsize n)
 {
-  guint32 n = c->n_entries;
-  guint8 *m = g_malloc (n);
-  gboolean negate = FALSE;
-  CohortOperator op = cond->op;
+  for (gsize i = 0; i < n; i++)
+    if (lower[(guchar) s[i]] != (guchar) needle[i])
+      return FALSE;
+  return TRUE;
+}
 
-  m[0] = cohort_operator_matches_missing (op);
+static gboolean
+text_match (const Pred *p, const char *s, gsize len)
+{
+  const guint8 *lower = lower_table ();
+  const char *needle = p->needle;
+  gsize n = p->needle_len;
 
-  switch (op)
+  if (n > len)
+    return FALSE;
+  switch (p->op)
     {
-    case COHORT_OP_NEQ:
-    case COHORT_OP_NOT_IN:
-      negate = TRUE;
-      G_GNUC_FALLTHROUGH;
+    case COHORT_OP_STARTS_WITH:
+      return ascii_equal_fold (lower, s, needle, n);
+    case COHORT_OP_ENDS_WITH:
+      return ascii_equal_fold (lower, s + len - n, needle, n);
+    default:
+      if (n == 0)
+        return TRUE;
+      for (gsize i = 0; i + n <= len; i++)
+        if (lower[(guchar) s[i]] == (guchar) needle[0] && ascii_equal_fold (lower, s + i, needle, n))
+          return TRUE;
+      return FALSE;
+    }
+}
+
+/* Does dictionary entry @code (not 0) match? */
+static gboolean
+pred_entry (const Pred *p, const CohortColumn *c, guint32 code)
+{
+  const CohortCondition *cond = p->cond;
+  guint8 f = c->flags[code];
+
+  switch (p->op)
+    {
     case COHORT_OP_EQ:
+    case COHORT_OP_NEQ:
     case COHORT_OP_IN:
-      {
-        g_autofree gsize *lens = g_new0 (gsize, MAX (cond->n_scalars, 1));
-
-        for (guint k = 0; k < cond->n_scalars; k++)
-          lens[k] = strlen (cond->scalars[k].text);
-        for (guint32 code = 1; code < n; code++)
-          {
-            gboolean hit = FALSE;
-
-            for (guint k = 0; k < cond->n_scalars && !hit; k++)
-              hit = scalar_eq (&cond->scalars[k], lens[k], c, code);
-            m[code] = hit != negate;
-          }
-      }
-      break;
+    case COHORT_OP_NOT_IN:
+      for (guint k = 0; k < cond->n_scalars; k++)
+        if (scalar_eq (&cond->scalars[k], p->lens[k], c, code))
+          return !p->negate;
+      return p->negate;
 
     case COHORT_OP_EXISTS:
-      memset (m + 1, 1, n - 1);
-      break;
+      return TRUE;
     case COHORT_OP_NOT_EXISTS:
-      memset (m + 1, 0, n - 1);
-      break;
+      return FALSE;
 
-    case COHORT_OP_NOT_CONTAINS:
-      negate = TRUE;
-      G_GNUC_FALLTHROUGH;
     case COHORT_OP_CONTAINS:
+    case COHORT_OP_NOT_CONTAINS:
     case COHORT_OP_STARTS_WITH:
     case COHORT_OP_ENDS_WITH:
       {
-        const char *needle = cond->folded;
-        gsize needle_len = strlen (needle);
-        char buf[1024];
+        gsize len;
+        const char *s = cohort_column_entry (c, code, &len);
+        gboolean hit;
 
-        for (guint32 code = 1; code < n; code++)
+        if (f & COHORT_ENTRY_ASCII)
+          /* Folding ASCII gives ASCII: a needle with other bytes cannot match. */
+          hit = p->needle_ascii && text_match (p, s, len);
+        else
           {
-            g_autofree char *heap = NULL;
-            gsize len;
-            const char *s = fold_entry (c, code, buf, sizeof buf, &heap, &len);
-            gboolean hit;
+            g_autofree char *folded = cohort_value_fold (s, (gssize) len);
+            gsize flen = strlen (folded);
 
-            if (needle_len > len)
-              hit = FALSE;
-            else if (op == COHORT_OP_STARTS_WITH)
-              hit = memcmp (s, needle, needle_len) == 0;
-            else if (op == COHORT_OP_ENDS_WITH)
-              hit = memcmp (s + len - needle_len, needle, needle_len) == 0;
+            if (p->op == COHORT_OP_STARTS_WITH)
+              hit = flen >= p->needle_len && memcmp (folded, p->needle, p->needle_len) == 0;
+            else if (p->op == COHORT_OP_ENDS_WITH)
+              hit = flen >= p->needle_len && memcmp (folded + flen - p->needle_len, p->needle, p->needle_len) == 0;
             else
-              hit = needle_len == 0 || g_strstr_len (s, (gssize) len, needle) != NULL;
-            m[code] = hit != negate;
+              hit = p->needle_len == 0 || strstr (folded, p->needle) != NULL;
           }
+        return hit != p->negate;
       }
-      break;
 
     case COHORT_OP_MATCHES:
-      for (guint32 code = 1; code < n; code++)
-        m[code] = g_regex_match (cond->regex, cohort_column_entry (c, code, NULL), 0, NULL);
-      break;
+      return g_regex_match (cond->regex, cohort_column_entry (c, code, NULL), 0, NULL);
 
     case COHORT_OP_GT:
+      return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] > cond->low;
     case COHORT_OP_GTE:
+      return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] >= cond->low;
     case COHORT_OP_LT:
+      return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] < cond->low;
     case COHORT_OP_LTE:
+      return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] <= cond->low;
     case COHORT_OP_BETWEEN:
-      for (guint32 code = 1; code < n; code++)
-        {
-          double v;
-
-          if (!(c->flags[code] & COHORT_ENTRY_NUMBER))
-            {
-              m[code] = 0;
-              continue;
-            }
-          v = c->numbers[code];
-          switch (op)
-            {
-            case COHORT_OP_GT: m[code] = v > cond->low; break;
-            case COHORT_OP_GTE: m[code] = v >= cond->low; break;
-            case COHORT_OP_LT: m[code] = v < cond->low; break;
-            case COHORT_OP_LTE: m[code] = v <= cond->low; break;
-            default: m[code] = v >= cond->low && v <= cond->high; break;
-            }
-        }
-      break;
+      return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] >= cond->low && c->numbers[code] <= cond->high;
 
     case COHORT_OP_IS_TRUE:
+      return (f & COHORT_ENTRY_TRUE) != 0;
     case COHORT_OP_IS_FALSE:
-      {
-        guint8 want = op == COHORT_OP_IS_TRUE ? COHORT_ENTRY_TRUE : COHORT_ENTRY_FALSE;
-
-        for (guint32 code = 1; code < n; code++)
-          m[code] = (c->flags[code] & want) != 0;
-      }
-      break;
+      return (f & COHORT_ENTRY_FALSE) != 0;
 
     case COHORT_OP_BEFORE:
     case COHORT_OP_AFTER:
     case COHORT_OP_WITHIN_LAST:
     case COHORT_OP_MORE_THAN_AGO:
     case COHORT_OP_WITHIN_NEXT:
-      {
-        gint64 lo = G_MININT64, hi = G_MAXINT64;
-
-        /* Inclusive bounds [lo, hi]. */
-        switch (op)
-          {
-          case COHORT_OP_BEFORE: hi = cond->timestamp - 1; break;
-          case COHORT_OP_AFTER: lo = cond->timestamp + 1; break;
-          case COHORT_OP_WITHIN_LAST: lo = now - cond->seconds; hi = now; break;
-          case COHORT_OP_MORE_THAN_AGO: hi = now - cond->seconds - 1; break;
-          default: lo = now; hi = now + cond->seconds; break;
-          }
-        for (guint32 code = 1; code < n; code++)
-          m[code] = (c->flags[code] & COHORT_ENTRY_TIMESTAMP) != 0 &&
-                    c->timestamps[code] >= lo && c->timestamps[code] <= hi;
-      }
-      break;
+      return (f & COHORT_ENTRY_TIMESTAMP) && c->timestamps[code] >= p->ts_lo && c->timestamps[code] <= p->ts_hi;
 
     default:
       g_assert_not_reached ();
     }
+}
+
+/* One byte per entry (entry 0: missing): 1 when it matches. */
+static guint8 *
+match_entries (const CohortCondition *cond,
+               const CohortColumn    *c,
+               gint64                 now)
+{
+  guint8 *m = g_malloc (MAX (c->n_entries, 1));
+  Pred p;
+
+  pred_init (&p, cond, now);
+  m[0] = cohort_operator_matches_missing (cond->op);
+  for (guint32 code = 1; code < c->n_entries; code++)
+    m[code] = pred_entry (&p, c, code);
+  pred_clear (&p);
   return m;
 }
 
-/* out = { o in mask : m[codes[o]] } */
+/* Dense: decide every entry once (a byte each), then one branch-free pass
+ * over the codes: out = { o in mask : m[codes[o]] } */
 static CohortBitmap *
-scan_codes (const guint32      *codes,
-            const guint8       *m,
-            const CohortBitmap *mask)
+scan_dense (const CohortCondition *cond,
+            const CohortColumn    *c,
+            const CohortBitmap    *mask,
+            gint64                 now)
 {
   CohortBitmap *out = cohort_bitmap_new (mask->n_bits);
+  g_autofree guint8 *m = match_entries (cond, c, now);
+  const guint32 *codes = c->codes;
   gsize full = mask->n_bits / 64;
 
   for (gsize w = 0; w < full; w++)
     {
       guint64 mw = mask->words[w], bits = 0;
-      const guint32 *c = codes + w * 64;
+      const guint32 *cw = codes + w * 64;
 
       if (mw == 0)
         continue;
       for (guint b = 0; b < 64; b += 4)
         {
-          bits |= (guint64) m[c[b]] << b;
-          bits |= (guint64) m[c[b + 1]] << (b + 1);
-          bits |= (guint64) m[c[b + 2]] << (b + 2);
-          bits |= (guint64) m[c[b + 3]] << (b + 3);
+          bits |= (guint64) m[cw[b]] << b;
+          bits |= (guint64) m[cw[b + 1]] << (b + 1);
+          bits |= (guint64) m[cw[b + 2]] << (b + 2);
+          bits |= (guint64) m[cw[b + 3]] << (b + 3);
         }
       out->words[w] = bits & mw;
     }
@@ -348,6 +403,38 @@ scan_codes (const guint32      *codes,
   return out;
 }
 
+/* Sparse: visit only the candidates, deciding each entry when first met. */
+static CohortBitmap *
+scan_sparse (const Pred         *p,
+             const CohortColumn *c,
+             const CohortBitmap *mask)
+{
+  CohortBitmap *out = cohort_bitmap_new (mask->n_bits);
+  g_autofree guint8 *memo = g_malloc0 (c->n_entries);   /* 0 unknown, 1 no, 2 yes */
+  const guint32 *codes = c->codes;
+
+  memo[0] = cohort_operator_matches_missing (p->op) ? 2 : 1;
+  for (gsize w = 0; w < mask->n_words; w++)
+    {
+      guint64 mw = mask->words[w], bits = 0;
+
+      while (mw != 0)
+        {
+          guint b = (guint) __builtin_ctzll (mw);
+          guint32 code = codes[w * 64 + b];
+          guint8 v = memo[code];
+
+          if (v == 0)
+            v = memo[code] = pred_entry (p, c, code) ? 2 : 1;
+          if (v == 2)
+            bits |= G_GUINT64_CONSTANT (1) << b;
+          mw &= mw - 1;
+        }
+      out->words[w] = bits;
+    }
+  return out;
+}
+
 static CohortBitmap *
 eval_attribute (Eval                  *e,
                 const CohortCondition *cond,
@@ -355,21 +442,30 @@ eval_attribute (Eval                  *e,
                 GError               **error)
 {
   const CohortColumn *c = NULL;
-  g_autofree guint8 *m = NULL;
+  CohortBitmap *out;
+  Pred p;
 
   if (!cohort_column_index_get_column (e->index, cond->field, &c, error))
     return NULL;
   if (c == NULL)
     {
       /* No customer has this attribute: it is missing for everyone. */
-      CohortBitmap *out = cohort_bitmap_copy (mask);
-
+      out = cohort_bitmap_copy (mask);
       if (!cohort_operator_matches_missing (cond->op))
         cohort_bitmap_clear_all (out);
       return out;
     }
-  m = match_entries (cond, c, e->now);
-  return scan_codes (c->codes, m, mask);
+  /* Deciding every entry costs n_entries; visiting candidates costs a
+   * random access each: pick the cheaper. */
+  if (cohort_bitmap_popcount (mask) * 4 < c->n_entries)
+    {
+      pred_init (&p, cond, e->now);
+      out = scan_sparse (&p, c, mask);
+      pred_clear (&p);
+    }
+  else
+    out = scan_dense (cond, c, mask, e->now);
+  return out;
 }
 
 static guint8 *
@@ -618,9 +714,24 @@ eval_node (Eval                 *e,
       return eval_sample (e, node, mask, error);
 
     case COHORT_CRITERIA_EVENT:
-      g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NOT_SUPPORTED,
-                   _("Event conditions cannot be counted yet: this workspace has no events"));
-      return NULL;
+      {
+        CohortBitmap *out;
+
+        if (e->db == NULL)
+          {
+            g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NOT_SUPPORTED,
+                         _("Event conditions need the workspace’s events"));
+            return NULL;
+          }
+        if (e->events == NULL &&
+            !(e->events = cohort_event_index_ensure_for_db (e->db, e->path, e->cancellable, error)))
+          return NULL;
+        out = cohort_event_index_evaluate (e->events, node->event, e->universe, e->now,
+                                           e->cancellable, error);
+        if (out != NULL)
+          cohort_bitmap_and (out, mask);
+        return out;
+      }
 
     default:
       g_assert_not_reached ();
@@ -630,6 +741,7 @@ eval_node (Eval                 *e,
 static CohortEvaluation *
 evaluate (CohortColumnIndex    *index,
           sqlite3              *db,
+          const char           *path,
           const CohortCriteria *criteria,
           gint64                segment_id,
           GCancellable         *cancellable,
@@ -640,6 +752,7 @@ evaluate (CohortColumnIndex    *index,
   CohortEvaluation *result;
 
   e.db = db;
+  e.path = path;
   e.index = index;
   e.universe = cohort_column_index_get_universe (index);
   e.now = cohort_now ();
@@ -659,6 +772,7 @@ evaluate (CohortColumnIndex    *index,
     }
   g_array_unref (e.stack);
   g_hash_table_unref (e.segments);
+  g_clear_pointer (&e.events, cohort_event_index_unref);
   if (bitmap == NULL)
     return NULL;
 
@@ -679,7 +793,7 @@ cohort_evaluator_evaluate_index (CohortColumnIndex    *index,
 {
   g_return_val_if_fail (index != NULL, NULL);
   g_return_val_if_fail (criteria != NULL, NULL);
-  return evaluate (index, db, criteria, 0, cancellable, error);
+  return evaluate (index, db, NULL, criteria, 0, cancellable, error);
 }
 
 CohortEvaluation *
@@ -699,7 +813,7 @@ cohort_evaluator_evaluate_for_db (sqlite3              *db,
       index = cohort_column_index_ensure_for_db (db, path, cancellable, error);
       if (index == NULL)
         return NULL;
-      result = evaluate (index, db, criteria, segment_id, cancellable, &local_error);
+      result = evaluate (index, db, path, criteria, segment_id, cancellable, &local_error);
       if (result != NULL)
         return result;
       /* A damaged index file: drop it and build afresh from SQLite, once. */
@@ -707,6 +821,7 @@ cohort_evaluator_evaluate_for_db (sqlite3              *db,
         {
           g_debug ("%s", local_error->message);
           cohort_column_index_forget (path, TRUE);
+          cohort_event_index_forget (path, TRUE);
           continue;
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1061,4 +1176,13 @@ cohort_live_count_get_busy (CohortLiveCount *self)
 {
   g_return_val_if_fail (COHORT_IS_LIVE_COUNT (self), FALSE);
   return self->timeout_id != 0 || self->cancellable != NULL;
+}
+
+/* For the event index (cohort-column-private.h). */
+guint8 *
+cohort_condition_match_entries (const CohortCondition *condition,
+                                const CohortColumn    *column,
+                                gint64                 now)
+{
+  return match_entries (condition, column, now);
 }
