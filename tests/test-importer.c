@@ -331,6 +331,21 @@ test_bad_rows (Fixture       *f,
     }
   assert_value (f, "9", "note", "multi\nline");
   g_assert_cmpint (cohort_customers_count (f->ws, NULL), ==, 3);
+
+  /* The report saves as CSV that reads back. */
+  {
+    g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_true (cohort_importer_save_rejected (importer, out, NULL, &error));
+    g_assert_no_error (error);
+    g_output_stream_write_all (out, "", 1, NULL, NULL, NULL);
+    g_output_stream_close (out, NULL, NULL);
+    text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+    g_assert_true (g_str_has_prefix (text, "line,column,reason\r\n3,"));
+    g_assert_nonnull (strstr (text, "\r\n7,0,\"the row has neither an id nor an email\"\r\n"));
+  }
 }
 
 static void
@@ -640,6 +655,41 @@ test_preview (Fixture       *f,
   g_assert_cmpstr (before, ==, after);
 }
 
+static void
+test_find (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(CohortImporter) importer =
+    import_text (f, "id,email\nb2,zed@x.com\na1,Amy@x.com\nc_3,\n,solo@y.org\n", TRUE);
+  g_autoptr(GPtrArray) by_id = NULL;
+  g_autoptr(GPtrArray) by_email = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) literal = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+
+  by_id = cohort_customers_find (f->ws, NULL, COHORT_CUSTOMERS_SORT_ID, FALSE, 0, -1, NULL);
+  g_assert_cmpuint (by_id->len, ==, 4);
+  g_assert_cmpstr (((CohortCustomer *) by_id->pdata[0])->id, ==, "a1");
+  g_assert_cmpstr (((CohortCustomer *) by_id->pdata[2])->id, ==, "c_3");
+  g_assert_null (((CohortCustomer *) by_id->pdata[3])->id);
+
+  by_email = cohort_customers_find (f->ws, NULL, COHORT_CUSTOMERS_SORT_EMAIL, TRUE, 0, 2, NULL);
+  g_assert_cmpuint (by_email->len, ==, 2);
+  g_assert_cmpstr (((CohortCustomer *) by_email->pdata[0])->email, ==, "zed@x.com");
+
+  found = cohort_customers_find (f->ws, "AMY", COHORT_CUSTOMERS_SORT_ORDINAL, FALSE, 0, -1, NULL);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpint (cohort_customers_count_matching (f->ws, "x.com", NULL), ==, 2);
+  /* _ and % are literal. */
+  literal = cohort_customers_find (f->ws, "c_", COHORT_CUSTOMERS_SORT_ORDINAL, FALSE, 0, -1, NULL);
+  g_assert_cmpuint (literal->len, ==, 1);
+  g_assert_cmpint (cohort_customers_count_matching (f->ws, "%", NULL), ==, 0);
+
+  page = cohort_customers_list (f->ws, 1, 2, NULL);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpstr (((CohortCustomer *) page->pdata[0])->id, ==, "a1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -657,6 +707,7 @@ main (int argc, char **argv)
   ADD ("reimport-unchanged", test_reimport_unchanged);
   ADD ("async", test_async);
   ADD ("preview", test_preview);
+  ADD ("find", test_find);
 #undef ADD
   for (guint i = 0; i < G_N_ELEMENTS (fixture_cases); i++)
     {

@@ -369,21 +369,90 @@ cohort_customers_list (CohortWorkspace  *ws,
                        gint64            limit,
                        GError          **error)
 {
+  return cohort_customers_find (ws, NULL, COHORT_CUSTOMERS_SORT_ORDINAL, FALSE, offset, limit, error);
+}
+
+/* A LIKE pattern matching @search anywhere, with \ as the escape. */
+static char *
+like_pattern (const char *search)
+{
+  GString *s = g_string_new ("%");
+
+  for (const char *p = search; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '%');
+  return g_string_free (s, FALSE);
+}
+
+#define MATCHING "(?1 IS NULL OR id LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\')"
+
+gint64
+cohort_customers_count_matching (CohortWorkspace  *ws,
+                                 const char       *search,
+                                 GError          **error)
+{
+  g_autofree char *pattern = NULL;
+  sqlite3_stmt *stmt;
+  gint64 n = -1;
+
+  if (search == NULL || search[0] == '\0')
+    return cohort_customers_count (ws, error);
+  stmt = cohort_workspace_prepare (ws, "SELECT count(*) FROM customers WHERE " MATCHING, error);
+  if (stmt == NULL)
+    return -1;
+  pattern = like_pattern (search);
+  sqlite3_bind_text (stmt, 1, pattern, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    cohort_workspace_db_error (ws, error, _("counting customers"));
+  sqlite3_reset (stmt);
+  return n;
+}
+
+GPtrArray *
+cohort_customers_find (CohortWorkspace      *ws,
+                       const char           *search,
+                       CohortCustomersSort   sort,
+                       gboolean              descending,
+                       gint64                offset,
+                       gint64                limit,
+                       GError              **error)
+{
+  static const char *const orders[3][2] = {
+    { "ordinal", "ordinal DESC" },
+    { "id IS NULL, id, ordinal", "id IS NULL, id DESC, ordinal DESC" },
+    { "email IS NULL, email, ordinal", "email IS NULL, email DESC, ordinal DESC" },
+  };
   g_autoptr(GHashTable) attributes = NULL;
   g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
   int rc;
+
+  g_return_val_if_fail ((guint) sort < G_N_ELEMENTS (orders), NULL);
 
   attributes = load_attributes (ws, error);
   if (attributes == NULL)
     return NULL;
-  stmt = cohort_workspace_prepare (ws,
-                                   "SELECT " CUSTOMER_COLUMNS " FROM customers "
-                                   "ORDER BY ordinal LIMIT ? OFFSET ?", error);
+  /* One of six fixed statements: nothing from the caller is pasted in. */
+  sql = g_strdup_printf ("SELECT " CUSTOMER_COLUMNS " FROM customers WHERE " MATCHING
+                         " ORDER BY %s LIMIT ?2 OFFSET ?3", orders[sort][descending ? 1 : 0]);
+  stmt = cohort_workspace_prepare (ws, sql, error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, limit < 0 ? -1 : limit);
-  sqlite3_bind_int64 (stmt, 2, MAX (offset, 0));
+  if (search != NULL && search[0] != '\0')
+    {
+      pattern = like_pattern (search);
+      sqlite3_bind_text (stmt, 1, pattern, -1, SQLITE_STATIC);
+    }
+  sqlite3_bind_int64 (stmt, 2, limit < 0 ? -1 : limit);
+  sqlite3_bind_int64 (stmt, 3, MAX (offset, 0));
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (list, customer_from_row (stmt, attributes));

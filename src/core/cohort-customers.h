@@ -91,6 +91,27 @@ GPtrArray       *cohort_customers_list         (CohortWorkspace *ws,
                                                 gint64           limit,
                                                 GError         **error);
 
+typedef enum
+{
+  COHORT_CUSTOMERS_SORT_ORDINAL,   /* the order they were added */
+  COHORT_CUSTOMERS_SORT_ID,
+  COHORT_CUSTOMERS_SORT_EMAIL,
+} CohortCustomersSort;
+
+/* For lists that page: customers whose id or email contains @search
+ * (case-insensitively for ASCII; NULL or "" for all), sorted, a page at a
+ * time. Customers without the sort key come last. */
+gint64           cohort_customers_count_matching (CohortWorkspace     *ws,
+                                                  const char          *search,
+                                                  GError             **error);
+GPtrArray       *cohort_customers_find         (CohortWorkspace     *ws,
+                                                const char          *search,
+                                                CohortCustomersSort  sort,
+                                                gboolean             descending,
+                                                gint64               offset,
+                                                gint64               limit,
+                                                GError             **error);
+
 /* All attributes sorted by name (GPtrArray of CohortAttribute). */
 GPtrArray       *cohort_attributes_list        (CohortWorkspace *ws,
                                                 GError         **error);
