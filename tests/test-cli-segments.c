@@ -325,9 +325,41 @@ test_members (Fixture *f, gconstpointer data)
   g_assert_cmpint (r.status, ==, 2);
   cli_result_clear (&r);
 
+  cli_run (&r, f->ws, "segments", "freeze", "Hand", "Hand snapshot");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (g_ascii_strtoll (r.out, NULL, 10), >, 2);
+  cli_result_clear (&r);
+
   cli_run (&r, f->ws, "segments", "clear", "Hand");
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Removed 2"));
+  cli_result_clear (&r);
+
+  /* The snapshot kept its members. */
+  cli_run (&r, f->ws, "segments", "show", "Hand snapshot");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Members:\t2"));
+  cli_result_clear (&r);
+
+  {
+    g_autofree char *csv = g_build_filename (f->dir, "upload.csv", NULL);
+
+    g_assert_true (g_file_set_contents (csv, "Email Address,First Name\r\nann@example.com,Ann\r\n"
+                                              "nobody@example.com,No\r\n", -1, NULL));
+    cli_run (&r, f->ws, "segments", "add", "Hand", "--from-csv", csv, "--json");
+    g_assert_cmpint (r.status, ==, 0);
+    root = cli_json (&r);
+    o = json_node_get_object (root);
+    g_assert_cmpint (json_object_get_int_member (o, "added"), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (o, "unknown"), 0),
+                     ==, "nobody@example.com");
+    g_clear_pointer (&root, json_node_unref);
+    cli_result_clear (&r);
+
+    cli_run (&r, f->ws, "segments", "add", "Hand", "u1", "--from-csv", csv);
+    g_assert_cmpint (r.status, ==, 2);
+    g_remove (csv);
+  }
 }
 
 int

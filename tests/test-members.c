@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cohort-criteria.h"
 #include "cohort-members.h"
 #include "cohort-segment.h"
 
@@ -166,6 +167,75 @@ test_change_signal (Fixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_data (f->ws, &changed);
 }
 
+static void
+test_from_csv (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "upload.csv", NULL);
+  g_auto(CohortMembersResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  /* Shopify-style: quoted header, apostrophe-protected ids, a BOM, CRLF. */
+  g_assert_true (g_file_set_contents (path,
+      "\xef\xbb\xbf\"Customer ID\",\"Email\",\"Note\"\r\n"
+      "'1,,x\r\n"
+      ",CAT@example.com,y\r\n"
+      "'999,ann@example.com,z\r\n"        /* id wins: 999 is unknown */
+      ",,empty\r\n"
+      "2,bob@example.com\r\n"             /* one field short: bad row */
+      "1,,again\r\n", -1, NULL));
+  g_assert_true (cohort_members_add_from_csv (f->ws, f->manual, path, &r, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.changed, ==, 2);
+  g_assert_cmpuint (r.unknown->len, ==, 1);
+  g_assert_cmpstr (r.unknown->pdata[0], ==, "999");
+  g_assert_cmpuint (r.bad_rows->len, ==, 2);
+  g_assert_nonnull (strstr (r.bad_rows->pdata[0], "line 5"));
+  g_assert_nonnull (strstr (r.bad_rows->pdata[1], "line 6"));
+  g_assert_cmpint (cohort_members_count (f->ws, f->manual, NULL), ==, 2);
+
+  g_assert_true (g_file_set_contents (path, "name,phone\nx,1\n", -1, NULL));
+  g_assert_false (cohort_members_add_from_csv (f->ws, f->manual, path, &r, NULL, &error));
+  g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_INVALID);
+  g_remove (path);
+}
+
+static void
+test_freeze (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortSegment) frozen = NULL;
+  g_autoptr(CohortSegment) frozen_manual = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = cohort_members_parse_identifiers ("2");
+
+  g_assert_true (cohort_segments_set_criteria (f->ws, f->dynamic,
+      "{\"attribute\": {\"field\": \"email\", \"operator\": \"ends_with\", \"value\": \"@EXAMPLE.com\"}}",
+      &error));
+  g_assert_no_error (error);
+
+  frozen = cohort_segments_freeze (f->ws, f->dynamic, "Frozen rules", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cohort_segment_get_kind (frozen), ==, COHORT_SEGMENT_MANUAL);
+  g_assert_cmpint (cohort_segment_get_count (frozen), ==, 3);   /* ann, bob, cat */
+
+  /* A frozen list no longer follows the rules. */
+  g_assert_true (cohort_workspace_exec (f->ws, "UPDATE customers SET email = 'x@other.org' WHERE id = '1'", NULL));
+  {
+    g_autoptr(CohortSegment) again = cohort_segments_get (f->ws, cohort_segment_get_id (frozen), NULL);
+    g_assert_cmpint (cohort_segment_get_count (again), ==, 3);
+  }
+
+  /* Manual segments freeze too; a taken name is refused and nothing is left behind. */
+  g_assert_true (cohort_members_add (f->ws, f->manual, ids, NULL, NULL));
+  frozen_manual = cohort_segments_freeze (f->ws, f->manual, "frozen RULES", NULL, &error);
+  g_assert_null (frozen_manual);
+  g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_EXISTS);
+  g_assert_false (cohort_workspace_in_transaction (f->ws));
+  g_clear_error (&error);
+  frozen_manual = cohort_segments_freeze (f->ws, f->manual, "Hand copy", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cohort_segment_get_count (frozen_manual), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -175,5 +245,7 @@ main (int argc, char **argv)
   ADD ("/members/add-remove", test_add_remove);
   ADD ("/members/refuse-data-driven", test_refuse_data_driven);
   ADD ("/members/change-signal", test_change_signal);
+  ADD ("/members/from-csv", test_from_csv);
+  ADD ("/members/freeze", test_freeze);
   return g_test_run ();
 }

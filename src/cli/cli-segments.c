@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-cli-private.h"
+#include "cohort-evaluator.h"
 #include "cohort-members.h"
 #include "cohort-segment.h"
 
@@ -110,6 +111,19 @@ segments_list (CohortCli *cli, int argc, char **argv)
     {
       g_printerr ("%s\n", _("No segments yet. Create one with “cohort segments create NAME --manual”."));
       return COHORT_EXIT_OK;
+    }
+  /* Data-driven counts are evaluated now (the column index makes it cheap). */
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CohortSegment *s = segments->pdata[i];
+      g_autoptr(CohortEvaluation) ev = NULL;
+
+      if (cohort_segment_get_kind (s) != COHORT_SEGMENT_DATA_DRIVEN ||
+          cohort_segment_get_criteria (s) == NULL)
+        continue;
+      ev = cohort_evaluator_evaluate_segment (ws, cohort_segment_get_id (s), cli->cancellable, NULL);
+      if (ev != NULL)
+        cohort_segment_set_count (s, (gint64) cohort_evaluation_get_count (ev));
     }
   {
     glong name_width = g_utf8_strlen (_("NAME"), -1);
@@ -368,19 +382,28 @@ change_members (CohortCli *cli, int argc, char **argv, gboolean add)
   g_autoptr(GPtrArray) identifiers = g_ptr_array_new_with_free_func (g_free);
   g_auto(CohortMembersResult) result = { 0 };
   g_autoptr(GError) error = NULL;
+  g_autofree char *from_csv = NULL;
   gboolean json = FALSE;
+  gboolean ok;
   int code;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "from-csv", 0, add ? 0 : G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &from_csv,
+      N_("Add the customers of a CSV file with an id or email column"), N_("FILE") },
     G_OPTION_ENTRY_NULL
   };
 
-  if (!cohort_cli_parse (cli, _("NAME|ID ID_OR_EMAIL…"),
+  if (!cohort_cli_parse (cli, add ? _("NAME|ID (ID_OR_EMAIL… | --from-csv FILE)") : _("NAME|ID ID_OR_EMAIL…"),
                          add ? _("Add customers (by id or email) to a manual segment.")
                              : _("Remove customers (by id or email) from a manual segment."),
                          entries, &argc, &argv, &code))
     return code;
-  if (argc < 3)
+  if (from_csv != NULL && !add)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("--from-csv only adds customers"));
+  if (from_csv != NULL && argc > 2)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
+                            _("Give either customer ids and emails or --from-csv, not both"));
+  if (argc < 2 || (argc < 3 && from_csv == NULL))
     return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s",
                             argc < 2 ? _("Name the segment (its name or id)")
                                      : _("Give at least one customer id or email"));
@@ -394,8 +417,14 @@ change_members (CohortCli *cli, int argc, char **argv, gboolean add)
   if ((code = open_segment (cli, 2, argv, 1, &ws, &s)) != COHORT_EXIT_OK)
     return code;
 
-  if (add ? !cohort_members_add (ws, cohort_segment_get_id (s), identifiers, &result, &error)
-          : !cohort_members_remove (ws, cohort_segment_get_id (s), identifiers, &result, &error))
+  if (from_csv != NULL)
+    ok = cohort_members_add_from_csv (ws, cohort_segment_get_id (s), from_csv, &result,
+                                      cli->cancellable, &error);
+  else if (add)
+    ok = cohort_members_add (ws, cohort_segment_get_id (s), identifiers, &result, &error);
+  else
+    ok = cohort_members_remove (ws, cohort_segment_get_id (s), identifiers, &result, &error);
+  if (!ok)
     return cohort_cli_fail_error (cli, error);
 
   if (json)
@@ -413,6 +442,14 @@ change_members (CohortCli *cli, int argc, char **argv, gboolean add)
       for (guint i = 0; i < result.unknown->len; i++)
         json_builder_add_string_value (b, result.unknown->pdata[i]);
       json_builder_end_array (b);
+      if (result.bad_rows != NULL)
+        {
+          json_builder_set_member_name (b, "bad_rows");
+          json_builder_begin_array (b);
+          for (guint i = 0; i < result.bad_rows->len; i++)
+            json_builder_add_string_value (b, result.bad_rows->pdata[i]);
+          json_builder_end_array (b);
+        }
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       cohort_cli_print_json (root);
@@ -427,6 +464,32 @@ change_members (CohortCli *cli, int argc, char **argv, gboolean add)
              result.changed, result.unchanged, result.unknown->len);
   for (guint i = 0; i < result.unknown->len; i++)
     g_print (_("unknown: %s\n"), (const char *) result.unknown->pdata[i]);
+  for (guint i = 0; result.bad_rows != NULL && i < result.bad_rows->len; i++)
+    g_printerr ("%s: %s\n", from_csv, (const char *) result.bad_rows->pdata[i]);
+  return COHORT_EXIT_OK;
+}
+
+static int
+segments_freeze (CohortCli *cli, int argc, char **argv)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(CohortSegment) s = NULL;
+  g_autoptr(CohortSegment) frozen = NULL;
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (!cohort_cli_parse (cli, _("NAME|ID NEW_NAME"),
+                         _("Save the current members of a segment as a new manual segment "
+                           "and print its id."), NULL, &argc, &argv, &code))
+    return code;
+  if (argc == 2)
+    return cohort_cli_fail (cli, COHORT_EXIT_USAGE, "%s", _("Give the new segment’s name"));
+  if ((code = open_segment (cli, argc, argv, 2, &ws, &s)) != COHORT_EXIT_OK)
+    return code;
+  frozen = cohort_segments_freeze (ws, cohort_segment_get_id (s), argv[2], cli->cancellable, &error);
+  if (frozen == NULL)
+    return cohort_cli_fail_error (cli, error);
+  g_print ("%" G_GINT64_FORMAT "\n", cohort_segment_get_id (frozen));
   return COHORT_EXIT_OK;
 }
 
@@ -475,6 +538,7 @@ static const CohortCliCommand segment_commands[] = {
   { "add", segments_add, N_("Add customers to a manual segment") },
   { "remove", segments_remove, N_("Remove customers from a manual segment") },
   { "clear", segments_clear, N_("Remove every member of a manual segment") },
+  { "freeze", segments_freeze, N_("Save a segment’s current members as a new manual segment") },
   { "set-criteria", cohort_cli_segments_set_criteria, N_("Replace the criteria of a data-driven segment") },
   { "count", cohort_cli_segments_count, N_("Count the members of a segment now") },
   { "members", cohort_cli_segments_members, N_("List the members of a segment now") },

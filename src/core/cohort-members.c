@@ -8,6 +8,8 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cohort-csv-reader.h"
+#include "cohort-evaluator.h"
 #include "cohort-members.h"
 #include "cohort-outbox.h"
 #include "cohort-segment.h"
@@ -16,6 +18,7 @@ void
 cohort_members_result_clear (CohortMembersResult *result)
 {
   g_clear_pointer (&result->unknown, g_ptr_array_unref);
+  g_clear_pointer (&result->bad_rows, g_ptr_array_unref);
   result->changed = 0;
   result->unchanged = 0;
 }
@@ -355,4 +358,177 @@ cohort_members_count (CohortWorkspace  *ws,
     cohort_workspace_db_error (ws, error, _("counting the members"));
   sqlite3_reset (stmt);
   return count;
+}
+
+static int
+find_identity_column (const char *const *header,
+                      guint               n,
+                      const char *const  *names,
+                      guint               n_names)
+{
+  for (guint k = 0; k < n_names; k++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *trimmed = g_strstrip (g_strdup (header[i]));
+
+        if (g_ascii_strcasecmp (trimmed, names[k]) == 0)
+          return (int) i;
+      }
+  return -1;
+}
+
+/* A cell as an identifier: trimmed, without Shopify's protecting apostrophe. */
+static char *
+identifier_from_cell (const char *cell)
+{
+  char *s = g_strstrip (g_strdup (cell ? cell : ""));
+
+  if (s[0] == '\'' && s[1] != '\0')
+    memmove (s, s + 1, strlen (s));
+  return s;
+}
+
+gboolean
+cohort_members_add_from_csv (CohortWorkspace     *ws,
+                             gint64               segment_id,
+                             const char          *path,
+                             CohortMembersResult *result,
+                             GCancellable        *cancellable,
+                             GError             **error)
+{
+  static const char *const id_names[] = { "id", "customer_id", "customer id", "record id", "customerid", "cio_id" };
+  static const char *const email_names[] = { "email", "email address", "e-mail", "email_address", "e-mail address" };
+  g_autoptr(CohortCsvReader) reader = NULL;
+  g_autoptr(GPtrArray) identifiers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bad_rows = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *const *header;
+  guint n;
+  int id_col, email_col;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
+
+  reader = cohort_csv_reader_new_for_path (path, error);
+  if (reader == NULL || !cohort_csv_reader_read_header (reader, cancellable, error))
+    return FALSE;
+  header = cohort_csv_reader_get_header (reader);
+  n = cohort_csv_reader_get_n_columns (reader);
+  id_col = find_identity_column (header, n, id_names, G_N_ELEMENTS (id_names));
+  email_col = find_identity_column (header, n, email_names, G_N_ELEMENTS (email_names));
+  if (id_col < 0 && email_col < 0)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_INVALID,
+                   _("%s: no column holds customer ids or emails; name one “id” or “email”"),
+                   display);
+      return FALSE;
+    }
+
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+      CohortCsvStatus status = cohort_csv_reader_next (reader, cancellable, &local);
+      g_autofree char *id = NULL;
+      g_autofree char *email = NULL;
+      char *chosen;
+
+      if (status == COHORT_CSV_END)
+        break;
+      if (status == COHORT_CSV_FAILED)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (status == COHORT_CSV_BAD)
+        {
+          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" G_GUINT64_FORMAT ": %s"),
+                                                      cohort_csv_reader_get_error_line (reader),
+                                                      local->message));
+          continue;
+        }
+      if (id_col >= 0)
+        id = identifier_from_cell (cohort_csv_reader_get_field (reader, id_col, NULL));
+      if (email_col >= 0)
+        email = identifier_from_cell (cohort_csv_reader_get_field (reader, email_col, NULL));
+      chosen = id != NULL && id[0] != '\0' ? id : email;
+      if (chosen == NULL || chosen[0] == '\0')
+        {
+          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" G_GUINT64_FORMAT ": neither an id nor an email"),
+                                                      cohort_csv_reader_get_line (reader)));
+          continue;
+        }
+      if (g_hash_table_contains (seen, chosen))
+        continue;
+      chosen = g_strdup (chosen);
+      g_hash_table_add (seen, chosen);
+      g_ptr_array_add (identifiers, chosen);
+    }
+
+  if (!cohort_members_add (ws, segment_id, identifiers, result, error))
+    return FALSE;
+  if (result != NULL)
+    result->bad_rows = g_steal_pointer (&bad_rows);
+  return TRUE;
+}
+
+CohortSegment *
+cohort_segments_freeze (CohortWorkspace  *ws,
+                        gint64            id,
+                        const char       *name,
+                        GCancellable     *cancellable,
+                        GError          **error)
+{
+  g_autoptr(CohortEvaluation) members = NULL;
+  g_autoptr(CohortSegment) source = NULL;
+  g_autoptr(CohortSegment) frozen = NULL;
+  g_autoptr(GArray) ordinals = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
+
+  source = cohort_segments_get (ws, id, error);
+  if (source == NULL)
+    return NULL;
+  /* Evaluated before the transaction: inside one the index is not cached. */
+  members = cohort_evaluator_evaluate_segment (ws, id, cancellable, error);
+  if (members == NULL)
+    return NULL;
+  ordinals = cohort_evaluation_get_members (members, 0, 0);
+
+  if (!cohort_workspace_begin (ws, error))
+    return NULL;
+  frozen = cohort_segments_create (ws, name, COHORT_SEGMENT_MANUAL,
+                                   cohort_segment_get_description (source), error);
+  if (frozen == NULL)
+    goto fail;
+  stmt = cohort_workspace_prepare (ws, "INSERT INTO segment_members (segment, customer) VALUES (?, ?)",
+                                   error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < ordinals->len; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, cohort_segment_get_id (frozen));
+      sqlite3_bind_int64 (stmt, 2, g_array_index (ordinals, guint32, i));
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          cohort_workspace_db_error (ws, error, _("saving the members"));
+          goto fail;
+        }
+      if ((i & 0xffff) == 0xffff && g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto fail;
+    }
+  if (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error))
+    goto fail;
+  if (!cohort_workspace_commit (ws, error))
+    return NULL;
+  return cohort_segments_get (ws, cohort_segment_get_id (frozen), error);
+
+fail:
+  cohort_workspace_rollback (ws);
+  return NULL;
 }

@@ -14,6 +14,7 @@ typedef struct
   guint      changed;     /* added (or removed) */
   guint      unchanged;   /* already a member (or was not one) */
   GPtrArray *unknown;     /* identifiers that match no customer, in input order */
+  GPtrArray *bad_rows;    /* from a CSV file: "line N: reason", or NULL */
 } CohortMembersResult;
 
 void       cohort_members_result_clear       (CohortMembersResult *result);
@@ -55,6 +56,25 @@ gboolean   cohort_members_remove_ordinals    (CohortWorkspace     *ws,
 gboolean   cohort_members_clear              (CohortWorkspace     *ws,
                                               gint64               segment_id,
                                               GArray             **removed,
+                                              GError             **error);
+
+/* Adds the customers of a CSV file with an id or email column (found by
+ * name: id, customer_id, Customer ID, Record ID, email, Email Address,
+ * e-mail...), as Customer.io's manual upload does. A row with both adds
+ * by id. Bad rows are listed in @result->bad_rows. */
+gboolean   cohort_members_add_from_csv       (CohortWorkspace     *ws,
+                                              gint64               segment_id,
+                                              const char          *path,
+                                              CohortMembersResult *result,
+                                              GCancellable        *cancellable,
+                                              GError             **error);
+
+/* "Save as Manual Segment": a new manual segment named @name holding the
+ * current members of segment @id (either kind). */
+struct _CohortSegment *cohort_segments_freeze (CohortWorkspace     *ws,
+                                              gint64               id,
+                                              const char          *name,
+                                              GCancellable        *cancellable,
                                               GError             **error);
 
 gint64     cohort_members_count              (CohortWorkspace     *ws,

@@ -538,14 +538,14 @@ cohort_segments_create (CohortWorkspace    *ws,
   id = insert_segment (ws, 0, trimmed, key, kind, desc, TRUE, NULL, now, now, error);
   if (id == 0 || !cohort_outbox_segment_created (ws, id, error))
     goto fail;
-  if (!cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error) ||
-      !cohort_workspace_commit (ws, error))
-    goto fail_committed;
+  if (!cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error))
+    goto fail;
+  if (!cohort_workspace_commit (ws, error))
+    return NULL;
   return cohort_segments_get (ws, id, error);
 
 fail:
   cohort_workspace_rollback (ws);
-fail_committed:
   return NULL;
 }
 
