@@ -171,8 +171,7 @@ hash_string (const char *s, gsize len)
       memcpy (&tail, s + i, len - i);
       h = (h ^ tail) * G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
     }
-  h ^= h >> 32;
-  return (guint32) h;
+  return (guint32) mix64 (h);
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,8 +184,7 @@ typedef struct
   guint32    *codes;        /* [n_ordinals] */
   GByteArray *pool;
   GArray     *offsets;      /* guint32 */
-  GArray     *hashes;       /* guint32 per code */
-  guint32    *slots;        /* open addressing: code, 0 = empty */
+  guint64    *slots;        /* open addressing: hash << 32 | code, code 0 = empty */
   guint32     n_slots;
   guint32     n_entries;
   guint8     *flags;
@@ -209,11 +207,8 @@ builder_new (CohortColumnKind kind, const char *name, guint32 n_ordinals)
   g_array_append_val (b->offsets, zero);
   zero = 1;
   g_array_append_val (b->offsets, zero);
-  b->hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
-  zero = 0;
-  g_array_append_val (b->hashes, zero);
   b->n_slots = 1024;
-  b->slots = g_new0 (guint32, b->n_slots);
+  b->slots = g_new0 (guint64, b->n_slots);
   b->n_entries = 1;
   return b;
 }
@@ -227,8 +222,6 @@ builder_free (Builder *b)
     g_byte_array_unref (b->pool);
   if (b->offsets)
     g_array_unref (b->offsets);
-  if (b->hashes)
-    g_array_unref (b->hashes);
   g_free (b->slots);
   g_free (b->flags);
   g_free (b->numbers);
@@ -240,42 +233,63 @@ static void
 builder_grow (Builder *b)
 {
   guint32 n = b->n_slots * 2;
-  guint32 *slots = g_new0 (guint32, n);
-  const guint32 *hashes = (const guint32 *) b->hashes->data;
+  guint64 *slots = g_new0 (guint64, n);
 
-  for (guint32 code = 1; code < b->n_entries; code++)
+  for (guint32 k = 0; k < b->n_slots; k++)
     {
-      guint32 i = hashes[code] & (n - 1);
+      guint64 slot = b->slots[k];
+      guint32 i;
 
-      while (slots[i] != 0)
-        i = (i + 1) & (n - 1);
-      slots[i] = code;
+      if ((guint32) slot == 0)
+        continue;
+      for (i = (guint32) (slot >> 32) & (n - 1); slots[i] != 0; i = (i + 1) & (n - 1))
+        ;
+      slots[i] = slot;
     }
   g_free (b->slots);
   b->slots = slots;
   b->n_slots = n;
 }
 
+/* For values known to be distinct (customers.id and .email are unique):
+ * no lookup. */
+static guint32
+builder_append (Builder *b, const char *s, gsize len)
+{
+  guint32 code, end;
+
+  if (len == 0)
+    return 0;
+  code = b->n_entries++;
+  g_byte_array_append (b->pool, (const guint8 *) s, (guint) len);
+  g_byte_array_append (b->pool, (const guint8 *) "", 1);
+  end = b->pool->len;
+  g_array_append_val (b->offsets, end);
+  return code;
+}
+
 static guint32
 builder_intern (Builder *b, const char *s, gsize len)
 {
   guint32 h, i, code;
+  guint64 slot;
   const guint32 *offsets;
 
   if (len == 0)
     return 0;
   h = hash_string (s, len);
   offsets = (const guint32 *) b->offsets->data;
-  for (i = h & (b->n_slots - 1); (code = b->slots[i]) != 0; i = (i + 1) & (b->n_slots - 1))
+  /* The hash sits next to the code: most probes never leave the slot array. */
+  for (i = h & (b->n_slots - 1); (slot = b->slots[i]) != 0; i = (i + 1) & (b->n_slots - 1))
     {
-      if (((const guint32 *) b->hashes->data)[code] == h &&
+      code = (guint32) slot;
+      if ((guint32) (slot >> 32) == h &&
           offsets[code + 1] - offsets[code] - 1 == len &&
           memcmp (b->pool->data + offsets[code], s, len) == 0)
         return code;
     }
   code = b->n_entries++;
-  b->slots[i] = code;
-  g_array_append_val (b->hashes, h);
+  b->slots[i] = ((guint64) h << 32) | code;
   g_byte_array_append (b->pool, (const guint8 *) s, (guint) len);
   g_byte_array_append (b->pool, (const guint8 *) "", 1);
   {
@@ -295,7 +309,6 @@ builder_finish (Builder *b)
   gboolean any_number = FALSE, any_ts = FALSE;
 
   g_clear_pointer (&b->slots, g_free);
-  g_clear_pointer (&b->hashes, g_array_unref);
   b->flags = g_new0 (guint8, b->n_entries);
   b->numbers = g_new0 (double, b->n_entries);
   b->timestamps = g_new0 (gint64, b->n_entries);
@@ -481,10 +494,10 @@ build_scan (sqlite3           *db,
       rows++;
 
       if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-        id_b->codes[o] = builder_intern (id_b, (const char *) sqlite3_column_text (stmt, 1),
+        id_b->codes[o] = builder_append (id_b, (const char *) sqlite3_column_text (stmt, 1),
                                          (gsize) sqlite3_column_bytes (stmt, 1));
       if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
-        email_b->codes[o] = builder_intern (email_b, (const char *) sqlite3_column_text (stmt, 2),
+        email_b->codes[o] = builder_append (email_b, (const char *) sqlite3_column_text (stmt, 2),
                                             (gsize) sqlite3_column_bytes (stmt, 2));
       p = sqlite3_column_blob (stmt, 3);
       end = p + sqlite3_column_bytes (stmt, 3);
