@@ -468,21 +468,6 @@ eval_attribute (Eval                  *e,
   return out;
 }
 
-static guint8 *
-sample_entries (const CohortColumn *c, guint32 state, guint percent)
-{
-  guint8 *m = g_malloc0 (c->n_entries);
-
-  for (guint32 code = 1; code < c->n_entries; code++)
-    {
-      gsize len;
-      const char *s = cohort_column_entry (c, code, &len);
-
-      m[code] = cohort_fnv1a32 (s, len, state) % 100 < percent;
-    }
-  return m;
-}
-
 static CohortBitmap *
 eval_sample (Eval               *e,
              const CohortCriteria *node,
@@ -490,8 +475,6 @@ eval_sample (Eval               *e,
              GError            **error)
 {
   const CohortColumn *ids = NULL, *emails = NULL;
-  g_autofree guint8 *mid = NULL;
-  g_autofree guint8 *memail = NULL;
   CohortBitmap *out;
   guint32 state;
 
@@ -500,9 +483,9 @@ eval_sample (Eval               *e,
     return NULL;
   state = cohort_fnv1a32 (node->salt, strlen (node->salt), COHORT_FNV1A32_INIT);
   state = cohort_fnv1a32 (":", 1, state);
-  mid = sample_entries (ids, state, node->percent);
-  memail = sample_entries (emails, state, node->percent);
 
+  /* Ids and emails are unique: hashing per candidate is hashing per entry,
+   * and only the candidates are looked at. */
   out = cohort_bitmap_new (mask->n_bits);
   for (gsize w = 0; w < mask->n_words; w++)
     {
@@ -513,8 +496,14 @@ eval_sample (Eval               *e,
           guint b = (guint) __builtin_ctzll (mw);
           gsize o = w * 64 + b;
           guint32 id = ids->codes[o];
+          const char *key;
+          gsize len;
 
-          if (id != 0 ? mid[id] : memail[emails->codes[o]])
+          if (id != 0)
+            key = cohort_column_entry (ids, id, &len);
+          else
+            key = cohort_column_entry (emails, emails->codes[o], &len);
+          if (cohort_fnv1a32 (key, len, state) % 100 < node->percent)
             bits |= G_GUINT64_CONSTANT (1) << b;
           mw &= mw - 1;
         }
