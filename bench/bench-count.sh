@@ -60,7 +60,6 @@ echo
 echo "== Criteria: 6 conditions (in, between, within_last, or(eq, ends_with, gt)) over $N customers"
 echo
 echo "== Cohort in-process ($TOOL run)"
-rm -f "$WS.index"
 "$TOOL" run "$WS" "$CRITERIA" 31 | tee "$WORK/inprocess.txt"
 INPROC=$(sed -n 's/^MEDIAN_MS=//p' "$WORK/inprocess.txt")
 
@@ -70,17 +69,17 @@ echo "== sqlite3 process, hand-written SQL over the flat table (median of $RUNS,
 sqlite3 "$DB" "$SQL" >/dev/null
 set -- $("$TOOL" time $RUNS sqlite3 "$DB" "$SQL")
 SQLITE_MS=$1; SQLITE_COUNT=$2
-echo "sqlite3: median $SQLITE_MS ms, count $SQLITE_COUNT"
+echo "sqlite3: median $SQLITE_MS ms, count $SQLITE_COUNT, peak RSS $3 MB"
 
 echo
 echo "== cohort segments count, whole process"
 rm -f "$WS.index"
 set -- $("$TOOL" time 1 "$COHORT" --workspace "$WS" segments count Bench)
 COLD_MS=$1; COLD_COUNT=$2
-echo "first run (no index file: built from SQLite and written): $COLD_MS ms, count $COLD_COUNT"
+echo "first run (no index file: built from SQLite and written): $COLD_MS ms, count $COLD_COUNT, peak RSS $3 MB"
 set -- $("$TOOL" time $RUNS "$COHORT" --workspace "$WS" segments count Bench)
 CLI_MS=$1; CLI_COUNT=$2
-echo "with the index file: median $CLI_MS ms, count $CLI_COUNT"
+echo "with the index file: median $CLI_MS ms, count $CLI_COUNT, peak RSS $3 MB"
 set -- $("$TOOL" time $RUNS "$COHORT" --version)
 echo "(for scale: \`cohort --version\` alone, process start: median $1 ms)"
 ls -l "$WS.index" | awk '{ printf "index file: %.1f MB\n", $5 / 1048576 }'
