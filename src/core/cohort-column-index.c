@@ -187,6 +187,8 @@ typedef struct
   guint64    *slots;        /* open addressing: hash << 32 | code, code 0 = empty */
   guint32     n_slots;
   guint32     n_entries;
+  guint32     n_added;      /* values seen */
+  gboolean    distinct;     /* mostly distinct values: stop looking them up */
   guint8     *flags;
   double     *numbers;
   gint64     *timestamps;
@@ -301,6 +303,53 @@ builder_intern (Builder *b, const char *s, gsize len)
   return code;
 }
 
+/* [+-]digits, at most 15 of them: exact as a double and as Unix seconds. */
+static gboolean
+is_small_integer (const char *s, gsize len, gint64 *out)
+{
+  gsize i = 0;
+  gint64 v = 0;
+  gboolean negative = FALSE;
+
+  if (len > 0 && (s[0] == '-' || s[0] == '+'))
+    {
+      negative = s[0] == '-';
+      i = 1;
+    }
+  if (len == i || len - i > 15)
+    return FALSE;
+  for (; i < len; i++)
+    {
+      if (s[i] < '0' || s[i] > '9')
+        return FALSE;
+      v = v * 10 + (s[i] - '0');
+    }
+  *out = negative ? -v : v;
+  return TRUE;
+}
+
+/* A column whose values are mostly distinct (times, amounts) gains little
+ * from a dictionary and pays a cache miss per lookup: after a sample, such
+ * a column just appends (its dictionary may then repeat a value, which the
+ * evaluator does not mind). */
+#define DISTINCT_SAMPLE 65536
+
+static guint32
+builder_add (Builder *b, const char *s, gsize len)
+{
+  guint32 code;
+
+  if (b->distinct)
+    return builder_append (b, s, len);
+  code = builder_intern (b, s, len);
+  if (++b->n_added == DISTINCT_SAMPLE && b->n_entries > DISTINCT_SAMPLE / 2)
+    {
+      b->distinct = TRUE;
+      g_clear_pointer (&b->slots, g_free);
+    }
+  return code;
+}
+
 /* Precomputes what each distinct value reads as. */
 static void
 builder_finish (Builder *b)
@@ -325,15 +374,26 @@ builder_finish (Builder *b)
             f = 0;
             break;
           }
-      if (cohort_value_parse_number (s, len, &b->numbers[code]))
+      if (is_small_integer (s, len, &b->timestamps[code]))
         {
-          f |= COHORT_ENTRY_NUMBER;
-          any_number = TRUE;
+          /* The common case, without strtod: what cohort_value_parse_number()
+           * and _parse_timestamp() give for up to 15 digits. */
+          b->numbers[code] = (double) b->timestamps[code];
+          f |= COHORT_ENTRY_NUMBER | COHORT_ENTRY_TIMESTAMP;
+          any_number = any_ts = TRUE;
         }
-      if (cohort_value_parse_timestamp (s, len, &b->timestamps[code]))
+      else
         {
-          f |= COHORT_ENTRY_TIMESTAMP;
-          any_ts = TRUE;
+          if (cohort_value_parse_number (s, len, &b->numbers[code]))
+            {
+              f |= COHORT_ENTRY_NUMBER;
+              any_number = TRUE;
+            }
+          if (cohort_value_parse_timestamp (s, len, &b->timestamps[code]))
+            {
+              f |= COHORT_ENTRY_TIMESTAMP;
+              any_ts = TRUE;
+            }
         }
       bv = cohort_value_parse_bool (s, len);
       if (bv == COHORT_BOOL_TRUE)
@@ -509,7 +569,7 @@ build_scan (sqlite3           *db,
               len > (guint64) (end - p))
             break;
           if (attr <= (guint64) max_attr && by_attr[attr] != NULL)
-            by_attr[attr]->codes[o] = builder_intern (by_attr[attr], (const char *) p, (gsize) len);
+            by_attr[attr]->codes[o] = builder_add (by_attr[attr], (const char *) p, (gsize) len);
           p += len;
         }
 
