@@ -395,6 +395,71 @@ test_damaged_sidecar (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count (f, criteria), ==, 3);
 }
 
+static gint64
+query_int (Fixture *f, const char *sql)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws, sql, NULL);
+  gint64 v;
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  v = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
+/* A large file takes the bulk path (indexes dropped and rebuilt): the
+ * result must be the same as row by row, duplicates included. */
+static void
+test_import_bulk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp,page_url_with_a_long_name\n");
+  g_autoptr(CohortEventImporter) first = NULL;
+  g_autoptr(CohortEventImporter) second = NULL;
+  g_autoptr(CohortEventImporter) cancelled = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const guint n = 130000;
+
+  /* A small import first: the bulk path must keep these and their keys. */
+  first = import (f, "customer_id,name,timestamp,page_url_with_a_long_name\nc1,visit,1,https://example.com/0\n",
+                  TRUE, FALSE, TRUE);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (csv, "c%u,visit,%u,https://example.com/%u\n", i % 1000, 1 + i % (n - 10), i % 7);
+  /* rows n-10.. repeat timestamps 1..10 with other pages or customers; add exact repeats too */
+  g_string_append (csv, "c1,visit,1,https://example.com/0\n");   /* = the first import's event */
+  g_string_append (csv, "c0,visit,1,https://example.com/0\n");   /* = row 0 of this file */
+  path = write_csv (f, "bulk.csv", csv->str);
+  g_assert_cmpuint (csv->len / 32, >=, 100000);
+
+  second = cohort_event_importer_new (path);
+  g_assert_true (cohort_event_importer_run (second, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_event_importer_get_rows (second), ==, n + 2);
+  g_assert_cmpuint (cohort_event_importer_get_duplicates (second), ==, 2);
+  g_assert_cmpuint (cohort_event_importer_get_imported (second), ==, n);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, n + 1);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                 "('events_by_dedupe', 'events_by_customer')"), ==, 2);
+
+  /* Cancelled on the bulk path: rolled back, indexes and all. */
+  {
+    g_auto(GStrv) parts = g_strsplit (csv->str, "visit", -1);
+    g_autofree char *other = g_strjoinv ("view", parts);   /* g_string_replace () is quadratic here */
+
+    g_assert_true (g_file_set_contents (path, other, -1, NULL));
+  }
+  cancelled = cohort_event_importer_new (path);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (cohort_event_importer_run (cancelled, f->ws, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, n + 1);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                 "('events_by_dedupe', 'events_by_customer')"), ==, 2);
+  g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"visit\", \"count\": {\"operator\": \"eq\", \"value\": 131}}}"),
+                    ==, 1);   /* c1: 130 of this file, 1 from before */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,6 +470,7 @@ main (int argc, char **argv)
   ADD ("/events/import/reject-missing", test_import_reject_missing);
   ADD ("/events/import/cancel", test_import_cancel);
   ADD ("/events/import/bad-mapping", test_import_bad_mapping);
+  ADD ("/events/import/bulk", test_import_bulk);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);
   ADD ("/events/damaged-sidecar", test_damaged_sidecar);

@@ -15,6 +15,10 @@
 #include "cohort-value.h"
 
 #define CHECK_EVERY_ROWS 4096
+/* A file this large (estimated rows) against this few existing events is
+ * imported with the indexes dropped and rebuilt afterwards. */
+#define BULK_MIN_ROWS 100000
+#define BYTES_PER_ROW_ESTIMATE 32
 
 typedef enum
 {
@@ -184,7 +188,63 @@ typedef struct
   GPtrArray           *owned;           /* strings the entries point to */
   GByteArray          *blob;
   gint64               now;
+  gboolean             bulk;            /* indexes dropped: duplicates found with @keys */
+  guint64             *keys;            /* open addressing set of dedupe keys (0 = empty) */
+  guint64              n_keys;
+  guint64              key_slots;       /* a power of two */
 } Import;
+
+/* ---- the set of dedupe keys of a bulk import ---------------------------- */
+
+static inline guint64
+mix64 (guint64 h)
+{
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  h ^= h >> 33;
+  return h;
+}
+
+static void keys_insert (Import *im, guint64 key);
+
+static void
+keys_grow (Import *im)
+{
+  guint64 *old = im->keys;
+  guint64 old_slots = im->key_slots;
+
+  im->key_slots = MAX (old_slots * 2, 1 << 16);
+  im->keys = g_new0 (guint64, im->key_slots);
+  im->n_keys = 0;
+  for (guint64 i = 0; i < old_slots; i++)
+    if (old[i] != 0)
+      keys_insert (im, old[i]);
+  g_free (old);
+}
+
+/* Adds @key (never 0); FALSE when it was there already. */
+static gboolean
+keys_add (Import *im, guint64 key)
+{
+  guint64 i;
+
+  if ((im->n_keys + 1) * 2 > im->key_slots)
+    keys_grow (im);
+  for (i = mix64 (key) & (im->key_slots - 1); im->keys[i] != 0; i = (i + 1) & (im->key_slots - 1))
+    if (im->keys[i] == key)
+      return FALSE;
+  im->keys[i] = key;
+  im->n_keys++;
+  return TRUE;
+}
+
+static void
+keys_insert (Import *im, guint64 key)
+{
+  keys_add (im, key);
+}
 
 static int
 find_header (const char *const *header,
@@ -506,6 +566,17 @@ add_data_members (Import      *im,
   return TRUE;
 }
 
+/* 64-bit FNV-1a, then mixed: the event's identity for deduplication. */
+static inline guint64
+fnv64 (guint64 h, const void *data, gsize len)
+{
+  const guint8 *p = data;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ p[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  return h;
+}
+
 static gint64
 dedupe_key (Import      *im,
             gint64       customer,
@@ -513,26 +584,22 @@ dedupe_key (Import      *im,
             gint64       timestamp,
             const char  *event_id)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
-  guint8 digest[20];
-  gsize digest_len = sizeof digest;
-  gint64 key;
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
 
   if (event_id != NULL && event_id[0] != '\0')
     {
-      g_checksum_update (sum, (const guchar *) "id", 3);
-      g_checksum_update (sum, (const guchar *) event_id, -1);
+      h = fnv64 (h, "id", 3);
+      h = fnv64 (h, event_id, strlen (event_id));
     }
   else
     {
-      g_checksum_update (sum, (const guchar *) &customer, sizeof customer);
-      g_checksum_update (sum, (const guchar *) name, strlen (name) + 1);
-      g_checksum_update (sum, (const guchar *) &timestamp, sizeof timestamp);
-      g_checksum_update (sum, im->blob->data, im->blob->len);
+      h = fnv64 (h, &customer, sizeof customer);
+      h = fnv64 (h, name, strlen (name) + 1);
+      h = fnv64 (h, &timestamp, sizeof timestamp);
+      h = fnv64 (h, im->blob->data, im->blob->len);
     }
-  g_checksum_get_digest (sum, digest, &digest_len);
-  memcpy (&key, digest, sizeof key);
-  return key;
+  h = mix64 (h);
+  return (gint64) (h != 0 ? h : 1);   /* 0 marks an empty slot of the key set */
 }
 
 /* FALSE only on a fatal error; a rejected row sets *reason. */
@@ -546,7 +613,7 @@ import_row (Import    *im,
   g_autofree char *customer = NULL;
   const char *name, *time_text, *event_id = NULL;
   gsize name_len, time_len;
-  gint64 ordinal, timestamp;
+  gint64 ordinal, timestamp, key;
   sqlite3_stmt *stmt;
 
   customer = g_strstrip (g_strdup (cohort_csv_reader_get_field (r, im->customer_col, NULL)));
@@ -622,10 +689,18 @@ import_row (Import    *im,
   g_byte_array_set_size (im->blob, 0);
   cohort_attrs_encode (im->blob, (CohortAttrEntry *) im->entries->data, im->entries->len);
 
+  key = dedupe_key (im, ordinal, name, timestamp, event_id);
+  if (im->bulk && !keys_add (im, (guint64) key))
+    {
+      im->self->duplicates++;
+      return TRUE;
+    }
   /* Only a repeated event is skipped: any other constraint is an error. */
-  stmt = cohort_workspace_prepare (im->ws, "INSERT INTO events "
-                                   "(customer, name, timestamp, attrs, dedupe) VALUES (?, ?, ?, ?, ?) "
-                                   "ON CONFLICT (dedupe) DO NOTHING",
+  stmt = cohort_workspace_prepare (im->ws,
+                                   im->bulk ? "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                              "VALUES (?, ?, ?, ?, ?)"
+                                            : "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
                                    error);
   if (stmt == NULL)
     return FALSE;
@@ -635,7 +710,7 @@ import_row (Import    *im,
   /* A non-NULL pointer: an event without attributes has an empty blob, not NULL. */
   sqlite3_bind_blob (stmt, 4, im->blob->len > 0 ? (const void *) im->blob->data : "",
                      (int) im->blob->len, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, dedupe_key (im, ordinal, name, timestamp, event_id));
+  sqlite3_bind_int64 (stmt, 5, key);
   if (!step_done (im, stmt, _("saving an event"), error))
     return FALSE;
   if (sqlite3_changes (cohort_workspace_get_db (im->ws)) > 0)
@@ -715,6 +790,55 @@ import_records (Import        *im,
   return TRUE;
 }
 
+/* Decides the bulk path and, when taken, drops the indexes after loading
+ * the existing events' keys. */
+static gboolean
+begin_bulk (Import      *im,
+            guint64      file_size,
+            GError     **error)
+{
+  sqlite3_stmt *stmt;
+  guint64 estimate = file_size / BYTES_PER_ROW_ESTIMATE;
+  gint64 existing = 0;
+  int rc;
+
+  stmt = cohort_workspace_prepare (im->ws, "SELECT coalesce (max (id), 0) FROM events", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    existing = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (estimate < BULK_MIN_ROWS || (guint64) existing > estimate * 2)
+    return TRUE;
+
+  g_debug ("Bulk event import: about %" G_GUINT64_FORMAT " rows, %" G_GINT64_FORMAT " events already",
+           estimate, existing);
+  stmt = cohort_workspace_prepare (im->ws, "SELECT dedupe FROM events", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    keys_add (im, (guint64) sqlite3_column_int64 (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return cohort_workspace_db_error (im->ws, error, _("reading events"));
+  if (!cohort_workspace_exec (im->ws, "DROP INDEX events_by_dedupe; DROP INDEX events_by_customer", error))
+    return FALSE;
+  im->bulk = TRUE;
+  return TRUE;
+}
+
+static gboolean
+end_bulk (Import  *im,
+          GError **error)
+{
+  if (!im->bulk)
+    return TRUE;
+  return cohort_workspace_exec (im->ws,
+                                "CREATE UNIQUE INDEX events_by_dedupe ON events (dedupe);"
+                                "CREATE INDEX events_by_customer ON events (customer, timestamp)",
+                                error);
+}
+
 static gboolean
 prepare_attribute_columns (Import   *im,
                            GError  **error)
@@ -745,6 +869,7 @@ cohort_event_importer_run (CohortEventImporter  *self,
   g_autoptr(CohortCsvReader) reader = NULL;
   Import im = { 0 };
   gboolean ok = FALSE;
+  gboolean fk_off = FALSE;
 
   g_return_val_if_fail (COHORT_IS_EVENT_IMPORTER (self), FALSE);
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
@@ -775,10 +900,16 @@ cohort_event_importer_run (CohortEventImporter  *self,
 
   if (!map_columns (&im, error))
     goto out;
+  /* Every event's customer is found or created by this import itself, so
+   * the per-row foreign key lookup is skipped (it can only change outside
+   * a transaction). */
+  fk_off = !cohort_workspace_in_transaction (ws) &&
+           cohort_workspace_exec (ws, "PRAGMA foreign_keys = OFF", NULL);
   if (!cohort_workspace_begin (ws, error))
     goto out;
   cohort_workspace_exec (ws, "PRAGMA cache_size = -262144", NULL);
-  if (!prepare_attribute_columns (&im, error) ||
+  if (!begin_bulk (&im, cohort_csv_reader_get_total_bytes (reader), error) ||
+      !prepare_attribute_columns (&im, error) ||
       !import_records (&im, cancellable, error))
     goto rollback;
   if (self->all_or_nothing && self->n_rejected > 0)
@@ -791,6 +922,8 @@ cohort_event_importer_run (CohortEventImporter  *self,
                    self->path, self->n_rejected);
       goto rollback;
     }
+  if (!end_bulk (&im, error))
+    goto rollback;
   if ((self->imported > 0 || self->customers_created > 0) &&
       !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
     goto rollback;
@@ -804,6 +937,8 @@ rollback:
   /* Nothing was kept: the report says what was read, not what was written. */
   self->imported = self->customers_created = 0;
 out:
+  if (fk_off)
+    cohort_workspace_exec (ws, "PRAGMA foreign_keys = ON", NULL);
   cohort_workspace_exec (ws, "PRAGMA cache_size = -2000", NULL);
   g_free (im.column_attr);
   g_clear_pointer (&im.attr_ids, g_hash_table_unref);
@@ -812,6 +947,7 @@ out:
   g_clear_pointer (&im.entries, g_array_unref);
   g_clear_pointer (&im.owned, g_ptr_array_unref);
   g_clear_pointer (&im.blob, g_byte_array_unref);
+  g_free (im.keys);
   return ok;
 }
 
