@@ -9,6 +9,7 @@
 
 #include "cohort-cli-private.h"
 #include "cohort-customers.h"
+#include "cohort-events.h"
 
 #define LIST_PAGE 1000
 
@@ -119,6 +120,7 @@ customers_show (CohortCli *cli, int argc, char **argv)
 {
   g_autoptr(CohortWorkspace) ws = NULL;
   g_autoptr(CohortCustomer) customer = NULL;
+  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
   gboolean json = FALSE;
   int code;
@@ -127,7 +129,7 @@ customers_show (CohortCli *cli, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  if (!cohort_cli_parse (cli, _("ID|EMAIL"), _("Show a customer and all their attributes."),
+  if (!cohort_cli_parse (cli, _("ID|EMAIL"), _("Show a customer, all their attributes and a summary of their events."),
                          entries, &argc, &argv, &code))
     return code;
   if (argc < 2)
@@ -139,10 +141,16 @@ customers_show (CohortCli *cli, int argc, char **argv)
   if (!(customer = cohort_customers_lookup (ws, argv[1], &error)))
     return cohort_cli_fail_error (cli, error);
 
+  if (!(events = cohort_events_summarize (ws, customer->ordinal, &error)))
+    return cohort_cli_fail_error (cli, error);
+
   if (json)
     {
       g_autoptr(JsonNode) node = cohort_customer_to_json (customer);
 
+      /* "events": {NAME: {"count": N, "last": UNIX}} */
+      json_object_set_member (json_node_get_object (node), "events",
+                              cohort_events_summary_to_json (events));
       cohort_cli_print_json (node);
       return COHORT_EXIT_OK;
     }
@@ -171,6 +179,18 @@ customers_show (CohortCli *cli, int argc, char **argv)
       else
         g_print ("  %s (%s): %s\n", v->attribute->name,
                  cohort_attr_type_to_string (v->attribute->type), v->value);
+    }
+  if (events->len > 0)
+    g_print ("%s\n", _("Events:"));
+  for (guint i = 0; i < events->len; i++)
+    {
+      CohortEventSummary *e = events->pdata[i];
+      g_autoptr(GDateTime) last = g_date_time_new_from_unix_utc (e->last);
+      g_autofree char *iso = last ? g_date_time_format_iso8601 (last) : g_strdup ("?");
+
+      g_print (g_dngettext (GETTEXT_PACKAGE, "  %s: %" G_GINT64_FORMAT " time, last %s\n",
+                            "  %s: %" G_GINT64_FORMAT " times, last %s\n", e->count),
+               e->name, e->count, iso);
     }
   return COHORT_EXIT_OK;
 }
