@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-customers-view.h"
 #include "cohort-evaluator.h"
 #include "cohort-segment.h"
 #include "cohort-segment-dialog.h"
@@ -30,6 +31,9 @@ struct _CohortWindow
 
   /* Set while the selection changes because of the program, not the user. */
   guint selecting : 1;
+  /* The content pane shows the customers, not a segment. */
+  guint showing_customers : 1;
+  gint64 n_customers;
 
   AdwToastOverlay *toast_overlay;
   GtkStack *main_stack;
@@ -41,6 +45,9 @@ struct _CohortWindow
   GtkToggleButton *search_button;
   GtkSearchBar *search_bar;
   GtkSearchEntry *search_entry;
+  GtkListBox *sections_list;
+  GtkListBoxRow *customers_row;
+  GtkLabel *customers_count_label;
   GtkStack *sidebar_stack;
   GtkListView *segment_list;
   AdwWindowTitle *content_title;
@@ -49,6 +56,7 @@ struct _CohortWindow
   GtkMenuButton *status_menu_button;
   GtkStack *content_stack;
   CohortSegmentPage *segment_page;
+  CohortCustomersView *customers_view;
   GtkStack *status_stack;
   AdwStatusPage *empty_page;
   GtkButton *empty_create_button;
@@ -123,13 +131,14 @@ static void
 update_view (CohortWindow *self)
 {
   CohortSegment *selected = get_selected_segment (self);
+  guint n_segments = g_list_model_get_n_items (G_LIST_MODEL (self->segment_store));
 
   if (self->workspace == NULL)
     {
       gtk_stack_set_visible_child_name (self->status_stack, "no-workspace");
       gtk_stack_set_visible_child_name (self->main_stack, "status");
     }
-  else if (g_list_model_get_n_items (G_LIST_MODEL (self->segment_store)) == 0)
+  else if (n_segments == 0 && self->n_customers == 0)
     {
       gtk_stack_set_visible_child_name (self->status_stack, "empty");
       gtk_stack_set_visible_child_name (self->main_stack, "status");
@@ -137,21 +146,68 @@ update_view (CohortWindow *self)
     }
   else
     {
+      /* Customers but no segments yet: the customers are what there is to see. */
+      if (n_segments == 0 && !self->showing_customers)
+        {
+          self->showing_customers = TRUE;
+          gtk_list_box_select_row (self->sections_list, self->customers_row);
+        }
+
       gtk_stack_set_visible_child_name (self->main_stack, "segments");
-      gtk_stack_set_visible_child_name (self->sidebar_stack,
-                                        g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0
-                                        ? "list" : "no-results");
+      if (n_segments == 0)
+        gtk_stack_set_visible_child_name (self->sidebar_stack, "no-segments");
+      else
+        gtk_stack_set_visible_child_name (self->sidebar_stack,
+                                          g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0
+                                          ? "list" : "no-results");
     }
 
   cohort_segment_page_set_segment (self->segment_page, selected);
-  gtk_stack_set_visible_child_name (self->content_stack, selected ? "segment" : "none");
+  if (self->showing_customers)
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, "customers");
+      adw_window_title_set_title (self->content_title, _("Customers"));
+    }
+  else
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, selected ? "segment" : "none");
+      adw_window_title_set_title (self->content_title, "");
+    }
 
   update_actions (self);
 }
 
 static void
+show_customers (CohortWindow *self)
+{
+  self->showing_customers = TRUE;
+
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selecting = FALSE;
+
+  gtk_list_box_select_row (self->sections_list, self->customers_row);
+  update_view (self);
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+section_activated_cb (CohortWindow *self)
+{
+  show_customers (self);
+}
+
+static void
 selection_changed_cb (CohortWindow *self)
 {
+  if (get_selected_segment (self) != NULL && self->showing_customers)
+    {
+      self->showing_customers = FALSE;
+      gtk_list_box_unselect_all (self->sections_list);
+    }
+
   update_view (self);
 
   /* On a narrow window, picking a segment shows its page. */
@@ -492,6 +548,15 @@ search_activated (GtkWidget  *widget,
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "segments") != 0)
     return;
 
+  /* Looking at the customers: search those. */
+  if (self->showing_customers &&
+      (!adw_leaflet_get_folded (self->leaflet) ||
+       g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "content") == 0))
+    {
+      cohort_customers_view_focus_search (self->customers_view);
+      return;
+    }
+
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
 
@@ -670,6 +735,22 @@ count_segments (CohortWindow *self)
 }
 
 static void
+update_customer_count (CohortWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  self->n_customers = 0;
+  if (self->workspace != NULL)
+    self->n_customers = MAX (cohort_customers_count (self->workspace, &error), 0);
+  if (error != NULL)
+    g_warning ("Could not count customers: %s", error->message);
+
+  text = cohort_segment_format_count (self->n_customers);
+  gtk_label_set_label (self->customers_count_label, text);
+}
+
+static void
 reload_segments (CohortWindow *self)
 {
   g_autoptr(GPtrArray) segments = NULL;
@@ -689,7 +770,14 @@ reload_segments (CohortWindow *self)
   if (selected_id > 0)
     cohort_window_select_segment (self, selected_id);
 
+  /* Something to look at: the first segment, unless the customers are shown. */
+  if (get_selected_segment (self) == NULL && !self->showing_customers &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_single_selection_set_selected (self->selection, 0);
+
   self->selecting = FALSE;
+
+  update_customer_count (self);
 
   update_view (self);
   count_segments (self);
@@ -717,6 +805,9 @@ set_workspace (CohortWindow    *self,
     g_signal_handlers_disconnect_by_data (self->workspace, self);
 
   g_set_object (&self->workspace, workspace);
+  self->showing_customers = FALSE;
+  gtk_list_box_unselect_all (self->sections_list);
+  cohort_customers_view_set_workspace (self->customers_view, workspace);
 
   if (workspace != NULL)
     {
@@ -815,6 +906,7 @@ cohort_window_class_init (CohortWindowClass *klass)
 
   g_type_ensure (COHORT_TYPE_SEGMENT);
   g_type_ensure (COHORT_TYPE_SEGMENT_PAGE);
+  g_type_ensure (COHORT_TYPE_CUSTOMERS_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, toast_overlay);
@@ -827,6 +919,9 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, sections_list);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, customers_row);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, customers_count_label);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_list);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_title);
@@ -835,6 +930,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_menu_button);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_page);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, customers_view);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_stack);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, empty_create_button);
@@ -844,6 +940,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, sort_model);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, selection);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, section_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, segment_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_cb);

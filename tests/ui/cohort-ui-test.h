@@ -54,6 +54,15 @@ ui_wait_until (gboolean (*check) (gpointer data),
   return ok;
 }
 
+/* For ui_wait_until(): args[0] a GListModel, args[1] the count awaited. */
+static inline gboolean
+n_items_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_list_model_get_n_items (args[0]) == GPOINTER_TO_UINT (args[1]);
+}
+
 /* A click, without the 250 ms press animation of gtk_widget_activate(). */
 static inline void
 ui_click (gpointer button)

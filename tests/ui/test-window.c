@@ -66,14 +66,6 @@ test_list_sorted (UiFixture     *f,
   g_assert_cmpstr (visible_page (f, "content_stack"), ==, "segment");
 }
 
-static gboolean
-n_items_is (gpointer data)
-{
-  gpointer *args = data;
-
-  return g_list_model_get_n_items (args[0]) == GPOINTER_TO_UINT (args[1]);
-}
-
 static void
 test_search (UiFixture     *f,
              gconstpointer  data)

@@ -1,0 +1,36 @@
+/* cohort-customer-model.h: the customers of a workspace as a lazy list model
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cohort-customers.h"
+
+G_BEGIN_DECLS
+
+#define COHORT_TYPE_CUSTOMER_MODEL (cohort_customer_model_get_type ())
+G_DECLARE_FINAL_TYPE (CohortCustomerModel, cohort_customer_model, COHORT, CUSTOMER_MODEL, GObject)
+
+/* A GListModel of CohortCustomerItem. Only the count is read up front; rows
+ * are read from the workspace a page at a time when asked for, and only a
+ * few pages are kept, so a million customers cost no more than a hundred.
+ * The model follows the workspace's ::changed signal. */
+CohortCustomerModel *cohort_customer_model_new            (CohortWorkspace     *workspace);
+CohortWorkspace     *cohort_customer_model_get_workspace  (CohortCustomerModel *self);
+
+/* Customers whose id or email contains @search (NULL or "" for all). */
+void                 cohort_customer_model_set_search     (CohortCustomerModel *self,
+                                                           const char          *search);
+const char          *cohort_customer_model_get_search     (CohortCustomerModel *self);
+void                 cohort_customer_model_set_sort       (CohortCustomerModel *self,
+                                                           CohortCustomersSort  sort,
+                                                           gboolean             descending);
+/* Reads the count again and forgets the pages read. */
+void                 cohort_customer_model_reload         (CohortCustomerModel *self);
+/* How many pages are held now (for tests). */
+guint                cohort_customer_model_get_n_pages    (CohortCustomerModel *self);
+
+G_END_DECLS

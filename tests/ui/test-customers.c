@@ -1,0 +1,210 @@
+/* test-customers.c: the Customers view over a lazily paged list model
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "cohort-customer-dialog.h"
+#include "cohort-customer-item.h"
+#include "cohort-customers-view.h"
+#include "cohort-importer.h"
+#include "cohort-ui-test.h"
+
+#define VIEW_CHILD(view, name) TEMPLATE_CHILD (view, COHORT_TYPE_CUSTOMERS_VIEW, name)
+
+static void
+import_customers (UiFixture       *f,
+                  CohortWorkspace *ws,
+                  guint            first,
+                  guint            n)
+{
+  g_autoptr(GString) csv = g_string_new ("id,email,plan,total_spent,signed_up\n");
+  g_autofree char *path = g_build_filename (f->dir, "customers.csv", NULL);
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = first; i < first + n; i++)
+    g_string_append_printf (csv, "c%05u,person%u@example.com,%s,%u,2025-0%u-15\n",
+                            i, i, i % 3 ? "free" : "pro", (i * 37) % 1000, 1 + i % 9);
+  g_assert_true (g_file_set_contents (path, csv->str, (gssize) csv->len, NULL));
+
+  importer = cohort_importer_new (path);
+  g_assert_true (cohort_importer_run (importer, ws, NULL, &error));
+  g_assert_no_error (error);
+  ui_iterate ();
+}
+
+static CohortCustomersView *
+customers_view (UiFixture *f)
+{
+  return WINDOW_CHILD (f->window, "customers_view");
+}
+
+static GListModel *
+customers (UiFixture *f)
+{
+  return G_LIST_MODEL (cohort_customers_view_get_model (customers_view (f)));
+}
+
+static char *
+id_at (UiFixture *f,
+       guint      position)
+{
+  g_autoptr(CohortCustomerItem) item = g_list_model_get_item (customers (f), position);
+
+  g_assert_nonnull (item);
+  return g_strdup (cohort_customer_item_get_id (item));
+}
+
+static void
+test_customers_view (UiFixture     *f,
+                     gconstpointer  data)
+{
+  g_autofree char *first = NULL;
+  g_auto(GStrv) columns = NULL;
+
+  import_customers (f, cohort_window_get_workspace (f->window), 1, 250);
+
+  /* Customers and no segments: the customers are shown, with their count. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (WINDOW_CHILD (f->window, "main_stack"))), ==, "segments");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (WINDOW_CHILD (f->window, "content_stack"))), ==, "customers");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (WINDOW_CHILD (f->window, "sidebar_stack"))), ==, "no-segments");
+  g_assert_cmpstr (gtk_label_get_label (WINDOW_CHILD (f->window, "customers_count_label")), ==, "250");
+
+  g_assert_cmpuint (g_list_model_get_n_items (customers (f)), ==, 250);
+  first = id_at (f, 0);
+  g_assert_cmpstr (first, ==, "c00001");
+
+  /* The first attributes are columns until the user picks. */
+  columns = cohort_customers_view_get_columns (customers_view (f));
+  g_assert_cmpuint (g_strv_length (columns), ==, 3);
+  g_assert_true (g_strv_contains ((const char * const *) columns, "plan"));
+  g_clear_pointer (&columns, g_strfreev);
+
+  cohort_customers_view_show_column (customers_view (f), "plan", FALSE);
+  columns = cohort_customers_view_get_columns (customers_view (f));
+  g_assert_false (g_strv_contains ((const char * const *) columns, "plan"));
+  /* ID, Email and the two attributes left. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_columns (VIEW_CHILD (customers_view (f), "column_view")))),
+                    ==, 4);
+}
+
+static void
+test_sort_and_search (UiFixture     *f,
+                      gconstpointer  data)
+{
+  GtkColumnView *column_view;
+  g_autoptr(GtkColumnViewColumn) id_column = NULL;
+  g_autofree char *top = NULL;
+  g_autofree char *bottom = NULL;
+  gpointer args[2];
+
+  import_customers (f, cohort_window_get_workspace (f->window), 1, 120);
+  column_view = VIEW_CHILD (customers_view (f), "column_view");
+  id_column = g_list_model_get_item (G_LIST_MODEL (gtk_column_view_get_columns (column_view)), 0);
+
+  /* A click on the ID header, twice: descending. */
+  gtk_column_view_sort_by_column (column_view, id_column, GTK_SORT_DESCENDING);
+  ui_iterate ();
+  top = id_at (f, 0);
+  g_assert_cmpstr (top, ==, "c00120");
+
+  gtk_column_view_sort_by_column (column_view, id_column, GTK_SORT_ASCENDING);
+  ui_iterate ();
+  bottom = id_at (f, 119);
+  g_assert_cmpstr (bottom, ==, "c00120");
+
+  /* Search by id or email. */
+  gtk_editable_set_text (VIEW_CHILD (customers_view (f), "search_entry"), "person11");
+  args[0] = customers (f);
+  args[1] = GUINT_TO_POINTER (11);   /* person11, person110..119 */
+  g_assert_true (ui_wait_until (n_items_is, args));
+
+  gtk_editable_set_text (VIEW_CHILD (customers_view (f), "search_entry"), "nobody");
+  args[1] = GUINT_TO_POINTER (0);
+  g_assert_true (ui_wait_until (n_items_is, args));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (VIEW_CHILD (customers_view (f), "list_stack")), ==, "no-results");
+}
+
+static void
+test_paging (UiFixture     *f,
+             gconstpointer  data)
+{
+  CohortCustomerModel *model;
+  guint n;
+
+  import_customers (f, cohort_window_get_workspace (f->window), 1, 5000);
+  model = cohort_customers_view_get_model (customers_view (f));
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, 5000);
+
+  /* Every row can be read, in order, and only a few pages stay in memory. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CohortCustomerItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autofree char *expected = g_strdup_printf ("c%05u", i + 1);
+
+      g_assert_cmpstr (cohort_customer_item_get_id (item), ==, expected);
+    }
+  g_assert_cmpuint (cohort_customer_model_get_n_pages (model), <=, 32);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), n));
+}
+
+static void
+test_details_and_changes (UiFixture     *f,
+                          gconstpointer  data)
+{
+  g_autoptr(CohortWorkspace) other = NULL;
+  CohortCustomerDialog *dialog;
+
+  import_customers (f, cohort_window_get_workspace (f->window), 1, 10);
+
+  /* Enter on a row shows the customer. */
+  g_signal_emit_by_name (VIEW_CHILD (customers_view (f), "column_view"), "activate", 0);
+  ui_iterate ();
+  dialog = ui_find_toplevel (COHORT_TYPE_CUSTOMER_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "person1@example.com");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  ui_iterate ();
+
+  /* Another program imports more: F5 shows them. */
+  other = ui_open_again (f);
+  import_customers (f, other, 11, 5);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+  ui_iterate ();
+  g_assert_cmpuint (g_list_model_get_n_items (customers (f)), ==, 15);
+  g_assert_cmpstr (gtk_label_get_label (WINDOW_CHILD (f->window, "customers_count_label")), ==, "15");
+
+  /* A segment selected hides the customers; the Customers row brings them back. */
+  ui_add (f, "Some", COHORT_SEGMENT_MANUAL);
+  g_assert_true (cohort_window_select_segment (f->window, cohort_window_get_selected_id (f->window)) ||
+                 g_list_model_get_n_items (cohort_window_get_segments (f->window)) == 1);
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (cohort_window_get_segments (f->window)), 0);
+  ui_iterate ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (WINDOW_CHILD (f->window, "content_stack"))), ==, "segment");
+  g_signal_emit_by_name (WINDOW_CHILD (f->window, "sections_list"), "row-activated",
+                         WINDOW_CHILD (f->window, "customers_row"));
+  ui_iterate ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (WINDOW_CHILD (f->window, "content_stack"))), ==, "customers");
+  g_assert_cmpint (cohort_window_get_selected_id (f->window), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_init (&argc, &argv);
+
+  g_test_add ("/ui/customers/view", UiFixture, NULL,
+              ui_fixture_set_up, test_customers_view, ui_fixture_tear_down);
+  g_test_add ("/ui/customers/sort-and-search", UiFixture, NULL,
+              ui_fixture_set_up, test_sort_and_search, ui_fixture_tear_down);
+  g_test_add ("/ui/customers/paging", UiFixture, NULL,
+              ui_fixture_set_up, test_paging, ui_fixture_tear_down);
+  g_test_add ("/ui/customers/details-and-changes", UiFixture, NULL,
+              ui_fixture_set_up, test_details_and_changes, ui_fixture_tear_down);
+
+  return g_test_run ();
+}
