@@ -443,6 +443,7 @@ eval_attribute (Eval                  *e,
 {
   const CohortColumn *c = NULL;
   CohortBitmap *out;
+  guint64 n_candidates;
   Pred p;
 
   if (!cohort_column_index_get_column (e->index, cond->field, &c, error))
@@ -455,9 +456,10 @@ eval_attribute (Eval                  *e,
         cohort_bitmap_clear_all (out);
       return out;
     }
-  /* Deciding every entry costs n_entries; visiting candidates costs a
-   * random access each: pick the cheaper. */
-  if (cohort_bitmap_popcount (mask) * 4 < c->n_entries)
+  /* Deciding every entry costs n_entries and a pass over all codes;
+   * visiting candidates costs a few steps each: pick the cheaper. */
+  n_candidates = cohort_bitmap_popcount (mask);
+  if (n_candidates * 4 < c->n_entries || n_candidates * 8 < mask->n_bits)
     {
       pred_init (&p, cond, e->now);
       out = scan_sparse (&p, c, mask);
