@@ -201,7 +201,9 @@ test_show (Fixture       *f,
   g_assert_cmpint (show.status, ==, 0);
   node = parse (show.out);
   o = json_node_get_object (node);
-  assert_members (o, keys);
+  /* The keys (an "events" summary may come with them). */
+  for (guint i = 0; keys[i]; i++)
+    g_assert_true (json_object_has_member (o, keys[i]));
   g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "1");
   g_assert_cmpstr (json_object_get_string_member (o, "email"), ==, "a@x.com");
   attrs = json_object_get_object_member (o, "attributes");

@@ -199,6 +199,7 @@ static const ReaderCase cases[] = {
   { "double-cr", "a\r\rb\r", 0, 0, 0, FALSE, ',', U8, "1:a\n3:b\n" },
   { "text-after-quote", "\"a\"b,c\n", 0, 0, 0, FALSE, ',', U8, "1:ab¦c\n" },
   { "quote-inside-unquoted", "a\"b,c\n", 0, 0, 0, FALSE, ',', U8, "1:a\"b¦c\n" },
+  { "nul-dropped", "a\0b,c\nZo\xc3\xab\0,x\n", 14, 0, 0, FALSE, ',', U8, "1:ab¦c\n2:Zoë¦x\n" },
   { "spaces-kept", " a , b \n", 0, 0, 0, FALSE, ',', U8, "1: a ¦ b \n" },
   { "unterminated-quote", "a,b\n1,\"abc\n2,3\n", 0, 0, 0, FALSE, ',', U8, "1:a¦b\n2!2:3:3\n" },
   { "utf8-bom", "\xef\xbb\xbfid,name\n1,Zo\xc3\xab\n", 0, 0, 0, FALSE, ',', U8,

@@ -814,9 +814,22 @@ finish_fields (CohortCsvReader *self)
   for (guint i = 0; i < n; i++)
     {
       const FieldSpan *span = &g_array_index (self->spans, FieldSpan, i);
+      char *field = self->rec + span->start;
+      char *nul = memchr (field, '\0', span->len);
 
-      self->fields[i] = self->rec + span->start;
+      self->fields[i] = field;
       self->lens[i] = span->len;
+      if (G_UNLIKELY (nul != NULL))
+        {
+          /* NUL bytes are never text: drop them, in place. */
+          char *out = nul;
+
+          for (const char *p = nul; p < field + span->len; p++)
+            if (*p != '\0')
+              *out++ = *p;
+          *out = '\0';
+          self->lens[i] = (gsize) (out - field);
+        }
     }
   self->n_fields = n;
 
