@@ -459,7 +459,14 @@ typedef struct
   char       *id;
   char       *email;
   GHashTable *attrs;    /* name -> value (may be "") */
+  gint64      ordinal;
+  gboolean    in_manual[2];
 } RefCustomer;
+
+/* Segments the random criteria may refer to. */
+static gint64 ref_manual_ids[2];
+static gint64 ref_data_id;
+static CohortCriteria *ref_data_criteria;
 
 static void
 ref_customer_free (RefCustomer *c)
@@ -598,6 +605,13 @@ ref_eval (const CohortCriteria *node, const RefCustomer *c, gint64 now)
                           : g_hash_table_lookup (c->attrs, field);
         return ref_condition (node->attribute, value, now);
       }
+    case COHORT_CRITERIA_SEGMENT:
+      if (node->segment_id == ref_manual_ids[0])
+        return c->in_manual[0];
+      if (node->segment_id == ref_manual_ids[1])
+        return c->in_manual[1];
+      g_assert_cmpint (node->segment_id, ==, ref_data_id);
+      return ref_eval (ref_data_criteria, c, now);
     case COHORT_CRITERIA_SAMPLE:
       {
         g_autofree char *key = g_strconcat (node->salt, ":", c->id ? c->id : c->email, NULL);
@@ -731,6 +745,19 @@ random_node (JsonBuilder *b, int depth)
       json_builder_end_object (b);
       break;
     case 4:
+      if (ref_data_id != 0 && g_test_rand_int_range (0, 3) == 0)
+        {
+          int which = g_test_rand_int_range (0, 3);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "segment");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_int_value (b, which < 2 ? ref_manual_ids[which] : ref_data_id);
+          json_builder_end_object (b);
+          json_builder_end_object (b);
+          break;
+        }
       if (g_test_rand_int_range (0, 4) == 0)
         {
           json_builder_begin_object (b);
@@ -756,6 +783,7 @@ test_randomized (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ref_customer_free);
   const guint n_people = 600;
   const guint n_rounds = g_test_slow () ? 3000 : 600;
+  guint with_refs = 0;
 
   begin (f);
   for (guint i = 0; i < n_people; i++)
@@ -784,8 +812,42 @@ test_randomized (Fixture *f, gconstpointer data)
       ordinal = i * 2 + g_test_rand_int_range (0, 2);
       test_put_customer (f->ws, ordinal, c->id, c->email, (const char * const *) attrs->pdata);
       g_ptr_array_add (people, c);
+      c->ordinal = ordinal;
     }
   commit (f);
+
+  /* Two manual segments with random members, one data-driven segment with
+   * random criteria: random criteria below refer to them. */
+  {
+    g_autoptr(CohortSegment) m0 = make_segment (f, "Manual 0", COHORT_SEGMENT_MANUAL);
+    g_autoptr(CohortSegment) m1 = make_segment (f, "Manual 1", COHORT_SEGMENT_MANUAL);
+    g_autoptr(CohortSegment) d = make_segment (f, "Data", COHORT_SEGMENT_DATA_DRIVEN);
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *json = NULL;
+
+    ref_manual_ids[0] = cohort_segment_get_id (m0);
+    ref_manual_ids[1] = cohort_segment_get_id (m1);
+    for (guint i = 0; i < people->len; i++)
+      {
+        RefCustomer *c = people->pdata[i];
+
+        for (guint k = 0; k < 2; k++)
+          if (g_test_rand_int_range (0, 3) == 0)
+            {
+              add_member (f, k == 0 ? m0 : m1, c->ordinal);
+              c->in_manual[k] = TRUE;
+            }
+      }
+    random_node (b, 3);
+    root = json_builder_get_root (b);
+    ref_data_criteria = cohort_criteria_parse_node (root, &error);
+    g_assert_no_error (error);
+    json = cohort_criteria_to_string (ref_data_criteria, FALSE);
+    set_criteria (f, d, json);
+    ref_data_id = cohort_segment_get_id (d);
+  }
 
   for (guint round = 0; round < n_rounds; round++)
     {
@@ -802,6 +864,7 @@ test_randomized (Fixture *f, gconstpointer data)
       crit = cohort_criteria_parse_node (root, &error);
       g_assert_no_error (error);
       json = cohort_criteria_to_string (crit, FALSE);
+      with_refs += strstr (json, "\"segment\"") != NULL;
       ev = cohort_evaluator_evaluate (f->ws, crit, NULL, &error);
       g_assert_no_error (error);
 
@@ -831,6 +894,10 @@ test_randomized (Fixture *f, gconstpointer data)
       }
       g_assert_cmpuint (cohort_evaluation_get_count (ev), ==, expected);
     }
+  g_test_message ("%u of %u random criteria referred to segments", with_refs, n_rounds);
+  g_assert_cmpuint (with_refs, >, n_rounds / 20);
+  ref_data_id = 0;
+  g_clear_pointer (&ref_data_criteria, cohort_criteria_free);
 }
 
 static void
