@@ -774,9 +774,16 @@ slow_reply (gpointer data)
   Delayed *d = data;
 
   soup_server_message_unpause (d->msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delayed_free (gpointer data)
+{
+  Delayed *d = data;
+
   g_object_unref (d->msg);
   g_free (d);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -865,7 +872,7 @@ handler (SoupServer        *server,
         d->self = self;
         d->msg = g_object_ref (msg);
         soup_server_message_pause (msg);
-        g_source_set_callback (source, slow_reply, d, NULL);
+        g_source_set_callback (source, slow_reply, d, delayed_free);
         g_source_attach (source, self->context);
         g_source_unref (source);
       }
