@@ -844,12 +844,13 @@ finish_fields (CohortCsvReader *self)
     }
   for (guint i = 0; i < n; i++)
     {
+      /* ASCII needs nothing (NUL bytes are gone already). */
+      if (!has_high_bytes (self->fields[i], self->lens[i]))
+        continue;
       if (self->encoding != COHORT_CSV_ENCODING_WINDOWS_1252 &&
           g_utf8_validate_len (self->fields[i], self->lens[i], NULL))
         continue;
-      if (has_high_bytes (self->fields[i], self->lens[i]) ||
-          memchr (self->fields[i], '\0', self->lens[i]) != NULL)
-        convert_field_1252 (self, i, &conv_len);
+      convert_field_1252 (self, i, &conv_len);
     }
 }
 
