@@ -865,9 +865,10 @@ handler (SoupServer        *server,
       drop_connection (msg);
       break;
     case FAKE_FAULT_SLOW:
+    case FAKE_FAULT_HANG:
       {
         Delayed *d = g_new0 (Delayed, 1);
-        GSource *source = g_timeout_source_new (1600);
+        GSource *source = g_timeout_source_new (fault == FAKE_FAULT_HANG ? 60000 : 1600);
 
         d->self = self;
         d->msg = g_object_ref (msg);
@@ -1117,6 +1118,22 @@ fake_server_get_n_requests (FakeServer *self)
   n = self->n_requests;
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+gboolean
+fake_server_wait_requests (FakeServer *self,
+                           guint       n,
+                           guint       timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (fake_server_get_n_requests (self) < n)
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (2000);
+    }
+  return TRUE;
 }
 
 guint

@@ -25,6 +25,7 @@ typedef enum
   FAKE_FAULT_SLOW,              /* answered after the client's timeout (applied late) */
   FAKE_FAULT_401,
   FAKE_FAULT_REDIRECT,          /* 302 to another host */
+  FAKE_FAULT_HANG,              /* applied, then no answer for a minute */
 } FakeFault;
 
 typedef struct _FakeServer FakeServer;
@@ -72,6 +73,11 @@ void        fake_server_cancel_at      (FakeServer   *self,
                                         guint         index,
                                         GCancellable *cancellable);
 void        fake_server_clear_faults   (FakeServer *self);
+
+/* Waits (at most @timeout_ms) until @n requests arrived in all. */
+gboolean    fake_server_wait_requests  (FakeServer *self,
+                                        guint       n,
+                                        guint       timeout_ms);
 
 /* Counters (since creation). */
 guint       fake_server_get_n_requests (FakeServer *self);

@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #include "cio-fake-server.h"
@@ -324,6 +326,86 @@ test_failures (Fixture       *f,
                     memcmp (contents + i, TRACK_KEY, strlen (TRACK_KEY)) == 0);
 }
 
+/* Fixture setup for one kill: a fresh workspace and server. */
+static void
+kill_once (guint k,
+           guint n_requests)
+{
+  Fixture f = { 0 };
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *app_url = NULL;
+  g_autofree char *track_url = NULL;
+  GPid pid;
+  int status;
+  guint writes;
+
+  g_test_message ("SIGKILL at request %u of %u", k, n_requests);
+  fixture_setup (&f, NULL);
+  prepare (&f);
+  fake_server_fail_from (f.server, k, FAKE_FAULT_HANG);
+
+  envp = g_environ_unsetenv (envp, "COHORT_WORKSPACE");
+  envp = g_environ_setenv (envp, "COHORT_SITE_ID", SITE_ID, TRUE);
+  envp = g_environ_setenv (envp, "COHORT_TRACK_API_KEY", TRACK_KEY, TRUE);
+  envp = g_environ_setenv (envp, "COHORT_APP_API_KEY", APP_KEY, TRUE);
+  envp = g_environ_setenv (envp, "COHORT_REGION", "us", TRUE);
+  envp = g_environ_setenv (envp, "COHORT_TRACK_URL", fake_server_get_url (f.server), TRUE);
+  envp = g_environ_setenv (envp, "COHORT_APP_URL", fake_server_get_url (f.server), TRUE);
+  g_ptr_array_add (argv, (char *) g_getenv ("COHORT_BINARY"));
+  g_ptr_array_add (argv, (char *) "--workspace");
+  g_ptr_array_add (argv, f.ws);
+  g_ptr_array_add (argv, (char *) "sync");
+  g_ptr_array_add (argv, NULL);
+  g_spawn_async (NULL, (char **) argv->pdata, envp,
+                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 NULL, NULL, &pid, &error);
+  g_assert_no_error (error);
+  /* The k-th request was applied and hangs: kill the process right there. */
+  if (k < n_requests)
+    g_assert_true (fake_server_wait_requests (f.server, k + 1, 20000));
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+  g_spawn_close_pid (pid);
+  fake_server_clear_faults (f.server);
+
+  RUN (&f, &r, "sync");
+  g_assert_cmpint (r.status, ==, 0);
+  assert_remote (&f, "Alpha", "c0001,c0002,c0003");
+  assert_remote (&f, "Beta", "c0002,c0003,c0004,c0005,c0006");
+  cli_result_clear (&r);
+
+  writes = fake_server_get_n_writes (f.server);
+  RUN (&f, &r, "sync");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (fake_server_get_n_writes (f.server), ==, writes);
+  cli_result_clear (&r);
+  fixture_teardown (&f, NULL);
+}
+
+static void
+test_sigkill (void)
+{
+  guint n_requests;
+
+  {
+    Fixture f = { 0 };
+    g_auto(CliResult) r = { 0 };
+
+    fixture_setup (&f, NULL);
+    prepare (&f);
+    RUN (&f, &r, "sync");
+    g_assert_cmpint (r.status, ==, 0);
+    n_requests = fake_server_get_n_requests (f.server);
+    fixture_teardown (&f, NULL);
+  }
+  g_assert_cmpuint (n_requests, >=, 7);
+  for (guint k = 0; k < n_requests; k++)
+    kill_once (k, n_requests);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -336,6 +418,7 @@ main (int    argc,
   ADD ("dry-run-then-sync", test_dry_run_then_sync);
   ADD ("failures", test_failures);
 #undef ADD
+  g_test_add_func ("/cli-sync/sigkill-at-every-request", test_sigkill);
 
   return g_test_run ();
 }
