@@ -17,7 +17,7 @@
 
 static const CohortCliCommand top_commands[] = {
   { "segments", cohort_cli_segments, N_("Create, list, change and count segments") },
-  { "import", cohort_cli_import, N_("Import customers from a CSV file") },
+  { "import", cohort_cli_import, N_("Import customers or events from CSV files") },
   { "customers", cohort_cli_customers, N_("Count, list and show customers") },
   { "sync", cohort_cli_sync, N_("Pull from and push to Customer.io") },
   { "remote", cohort_cli_remote, N_("Customer.io’s segments") },

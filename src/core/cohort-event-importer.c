@@ -813,6 +813,10 @@ begin_bulk (Import      *im,
 
   g_debug ("Bulk event import: about %" G_GUINT64_FORMAT " rows, %" G_GINT64_FORMAT " events already",
            estimate, existing);
+  /* Sized for what is expected, so that the set rarely grows. */
+  while (im->key_slots < (estimate + (guint64) existing) * 2)
+    im->key_slots = MAX (im->key_slots * 2, 1 << 16);
+  im->keys = g_new0 (guint64, im->key_slots);
   stmt = cohort_workspace_prepare (im->ws, "SELECT dedupe FROM events", error);
   if (stmt == NULL)
     return FALSE;

@@ -522,7 +522,9 @@ cohort_segments_freeze (CohortWorkspace  *ws,
       if ((i & 0xffff) == 0xffff && g_cancellable_set_error_if_cancelled (cancellable, error))
         goto fail;
     }
-  if (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error))
+  if (!cohort_workspace_note_change (ws, COHORT_CHANGE_MEMBERS, error) ||
+      (ordinals->len > 0 &&
+       !cohort_outbox_members_changed (ws, cohort_segment_get_id (frozen), error)))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
     return NULL;
