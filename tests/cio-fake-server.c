@@ -1250,3 +1250,18 @@ fake_server_count_segments (FakeServer *self)
   g_mutex_unlock (&self->lock);
   return n;
 }
+
+char *
+fake_server_dup_description (FakeServer *self,
+                             gint64      id)
+{
+  Segment *s;
+  char *text = NULL;
+
+  g_mutex_lock (&self->lock);
+  s = g_hash_table_lookup (self->segments, &id);
+  if (s != NULL)
+    text = g_strdup (s->description);
+  g_mutex_unlock (&self->lock);
+  return text;
+}

@@ -97,5 +97,7 @@ GArray     *fake_server_find_segments  (FakeServer *self,
 GStrv       fake_server_dup_members    (FakeServer *self,
                                         gint64      id);
 guint       fake_server_count_segments (FakeServer *self);
+char       *fake_server_dup_description (FakeServer *self,
+                                         gint64      id);
 
 G_END_DECLS

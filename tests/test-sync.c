@@ -825,6 +825,14 @@ test_data_driven (Fixture       *f,
   members = fake_server_dup_members (f->server, g_array_index (remote, gint64, 0));
   g_assert_cmpuint (g_strv_length (members), ==, 10);
   g_assert_cmpstr (members[0], ==, "c0001");
+  {
+    /* The criteria in words, to rebuild it in Customer.io's builder. */
+    g_autofree char *description = fake_server_dup_description (f->server, g_array_index (remote, gint64, 0));
+
+    g_test_message ("%s", description);
+    g_assert_nonnull (strstr (description, "Criteria: "));
+    g_assert_nonnull (strstr (description, "pro"));
+  }
   assert_no_writes_on_resync (f);
 
   /* The data changes: the published membership follows. */

@@ -22,6 +22,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-attrs.h"
+#include "cohort-criteria.h"
 #include "cohort-evaluator.h"
 #include "cohort-outbox.h"
 #include "cohort-segment.h"
@@ -180,6 +181,7 @@ typedef struct
   gint64             segment_id;
   char              *name;
   char              *description;
+  char              *criteria;         /* data-driven: the criteria in words */
   CohortSegmentKind  kind;
   gboolean           exists;
   gboolean           active;
@@ -198,6 +200,7 @@ item_free (Item *item)
 {
   g_free (item->name);
   g_free (item->description);
+  g_free (item->criteria);
   link_clear (&item->link);
   for (guint t = 0; t < N_ID_TYPES; t++)
     {
@@ -478,7 +481,7 @@ collect_items (CohortWorkspace  *ws,
   /* Segments with a link but no entry (e.g. deleted before the outbox existed) are
    * covered by the segments table or by their delete entry. */
   stmt = cohort_workspace_prepare (ws,
-                                   "SELECT id, name, description, kind, active FROM segments "
+                                   "SELECT id, name, description, kind, active, criteria FROM segments "
                                    "ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
@@ -500,6 +503,8 @@ collect_items (CohortWorkspace  *ws,
       if (!cohort_segment_kind_from_string ((const char *) sqlite3_column_text (stmt, 3), &item->kind))
         item->kind = COHORT_SEGMENT_MANUAL;
       item->active = sqlite3_column_int (stmt, 4) != 0;
+      if (item->kind == COHORT_SEGMENT_DATA_DRIVEN && sqlite3_column_text (stmt, 5) != NULL)
+        item->criteria = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -622,6 +627,13 @@ build_plan (CohortWorkspace  *ws,
           g_ptr_array_add (plan->notes, g_strdup (local_error->message));
           continue;
         }
+      if (item->link.state == LINK_LINKED && item->link.remote_name != NULL &&
+          g_strcmp0 (item->link.remote_name, item->name) != 0)
+        /* Customer.io has no call to rename a segment. */
+        g_ptr_array_add (plan->notes,
+                         g_strdup_printf (_("“%s” keeps its first name “%s” in Customer.io, "
+                                            "which cannot rename segments"),
+                                          item->name, item->link.remote_name));
       if (item->link.state != LINK_LINKED)
         add_action (plan, COHORT_SYNC_ACTION_CREATE, item, 0, 1);
       if (item_n_add (item) > 0)
@@ -1069,12 +1081,47 @@ mark_unlinked (Ctx   *ctx,
 }
 
 static char *
-remote_description (Item       *item,
-                    const char *ref)
+segment_name_for_describe (gint64   segment_id,
+                           gpointer user_data)
 {
+  g_autoptr(CohortSegment) segment = cohort_segments_get (user_data, segment_id, NULL);
+
+  return segment ? g_strdup (cohort_segment_get_name (segment)) : NULL;
+}
+
+/* The user's description, the criteria in words (so that the segment can be
+ * rebuilt in Customer.io's own builder), and the create reference. */
+static char *
+remote_description (CohortWorkspace *ws,
+                    Item            *item,
+                    const char      *ref)
+{
+  GString *text = g_string_new (NULL);
+
   if (item->description != NULL && *item->description != '\0')
-    return g_strdup_printf ("%s\n\n%s [%s]", item->description, _("Published by Cohort."), ref);
-  return g_strdup_printf ("%s [%s]", _("Published by Cohort."), ref);
+    g_string_append_printf (text, "%s\n\n", item->description);
+  if (item->criteria != NULL)
+    {
+      g_autoptr(CohortCriteria) criteria = cohort_criteria_parse (item->criteria, NULL);
+      g_autofree char *words = NULL;
+
+      if (criteria != NULL)
+        words = cohort_criteria_describe (criteria, segment_name_for_describe, ws);
+      if (words != NULL)
+        {
+          /* Keep the description reasonable for a long criteria tree. */
+          if (g_utf8_strlen (words, -1) > 1000)
+            {
+              g_autofree char *cut = g_utf8_substring (words, 0, 1000);
+              g_string_append_printf (text, _("Criteria: %s…"), cut);
+            }
+          else
+            g_string_append_printf (text, _("Criteria: %s"), words);
+          g_string_append (text, "\n\n");
+        }
+    }
+  g_string_append_printf (text, "%s [%s]", _("Published by Cohort."), ref);
+  return g_string_free (text, FALSE);
 }
 
 /* Makes sure @item has a remote segment; never creates one twice. */
@@ -1126,7 +1173,7 @@ ensure_created (Ctx   *ctx,
   for (guint attempt = 0; attempt < 2; attempt++)
     {
       g_autoptr(CohortCioSegment) created = NULL;
-      g_autofree char *description = remote_description (item, item->link.create_ref);
+      g_autofree char *description = remote_description (ctx->ws, item, item->link.create_ref);
       CohortCioSegment *found;
       GPtrArray *remote;
 
