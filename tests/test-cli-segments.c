@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 
+#include <gio/gio.h>
+
 #include "cohort-test-cli.h"
 #include "cohort-workspace.h"
 
@@ -362,6 +364,51 @@ test_members (Fixture *f, gconstpointer data)
   }
 }
 
+/* The app and the command line may write the same workspace at once:
+ * several processes creating segments concurrently all succeed. */
+static void
+test_concurrent_writers (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *binary = g_getenv ("COHORT_BINARY");
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  const guint n_procs = 6, per_proc = 8;
+
+  cli_run (&r, f->ws, "segments", "create", "Seed", "--manual");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  for (guint p = 0; p < n_procs; p++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *script = NULL;
+      GSubprocess *proc;
+      GString *cmd = g_string_new (NULL);
+
+      for (guint i = 0; i < per_proc; i++)
+        g_string_append_printf (cmd, "'%s' --workspace '%s' segments create 'P%u-%u' --manual >/dev/null || exit 1; ",
+                                binary, f->ws, p, i);
+      script = g_string_free (cmd, FALSE);
+      proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sh", "-c", script, NULL);
+      g_assert_no_error (error);
+      g_ptr_array_add (procs, proc);
+    }
+  for (guint p = 0; p < procs->len; p++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_subprocess_wait_check (procs->pdata[p], NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  cli_run (&r, f->ws, "segments", "list", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  root = cli_json (&r);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (root),
+                                                                        "segments")), ==, 1 + n_procs * per_proc);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -374,5 +421,6 @@ main (int argc, char **argv)
   ADD ("/cli/segments/change-commands", test_change_commands);
   ADD ("/cli/segments/env-workspace", test_env_workspace);
   ADD ("/cli/segments/members", test_members);
+  ADD ("/cli/segments/concurrent-writers", test_concurrent_writers);
   return g_test_run ();
 }
