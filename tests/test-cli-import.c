@@ -254,6 +254,45 @@ test_list (Fixture       *f,
   g_assert_nonnull (strstr (text.out, "b@x.com"));
 }
 
+/* More customers than one page of the listing. */
+static void
+test_list_pages (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GString) csv = g_string_new ("id,n\n");
+  g_autofree char *path = NULL;
+  g_auto(Run) r = { 0 };
+  g_auto(Run) all = { 0 };
+  g_auto(Run) some = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) node2 = NULL;
+  JsonArray *customers;
+
+  for (guint i = 1; i <= 2500; i++)
+    g_string_append_printf (csv, "k%u,%u\n", i, i);
+  path = write_csv (f, csv->str);
+  run (f, &r, "import", "customers", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+
+  run (f, &all, "customers", "list", "--json", NULL);
+  g_assert_cmpint (all.status, ==, 0);
+  node = parse (all.out);
+  customers = json_object_get_array_member (json_node_get_object (node), "customers");
+  g_assert_cmpuint (json_array_get_length (customers), ==, 2500);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (customers, 2499), "id"),
+                   ==, "k2500");
+
+  run (f, &some, "customers", "list", "--offset", "10", "--limit", "1500", "--json", NULL);
+  g_assert_cmpint (some.status, ==, 0);
+  node2 = parse (some.out);
+  customers = json_object_get_array_member (json_node_get_object (node2), "customers");
+  g_assert_cmpuint (json_array_get_length (customers), ==, 1500);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (customers, 0), "id"),
+                   ==, "k11");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (customers, 1499), "id"),
+                   ==, "k1510");
+}
+
 static void
 test_preview (Fixture       *f,
               gconstpointer  data)
@@ -365,6 +404,7 @@ main (int argc, char **argv)
   ADD ("text", test_import_text);
   ADD ("show", test_show);
   ADD ("list", test_list);
+  ADD ("list-pages", test_list_pages);
   ADD ("preview", test_preview);
   ADD ("failures", test_failures);
   ADD ("options", test_options);

@@ -56,7 +56,7 @@ customers_list (CohortCli *cli, int argc, char **argv)
   g_autoptr(CohortWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   gboolean json = FALSE;
-  gint64 limit = -1, offset = 0, printed = 0;
+  gint64 limit = -1, offset = 0, printed = 0, after = -1;
   int code;
   GOptionEntry entries[] = {
     { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, N_("At most N customers (default: all)"), N_("N") },
@@ -84,7 +84,9 @@ customers_list (CohortCli *cli, int argc, char **argv)
   while (limit < 0 || printed < limit)
     {
       gint64 want = limit < 0 ? LIST_PAGE : MIN (LIST_PAGE, limit - printed);
-      g_autoptr(GPtrArray) page = cohort_customers_list (ws, offset + printed, want, &error);
+      /* The first page by offset, the next ones after the last ordinal seen. */
+      g_autoptr(GPtrArray) page = after < 0 ? cohort_customers_list (ws, offset, want, &error)
+                                            : cohort_customers_list_after (ws, after, want, &error);
 
       if (page == NULL)
         {
@@ -107,6 +109,8 @@ customers_list (CohortCli *cli, int argc, char **argv)
             g_print ("%-24s  %s\n", c->id ? c->id : "—", c->email ? c->email : "—");
         }
       printed += page->len;
+      if (page->len > 0)
+        after = ((CohortCustomer *) page->pdata[page->len - 1])->ordinal;
       if ((gint64) page->len < want)
         break;
     }

@@ -372,6 +372,38 @@ cohort_customers_list (CohortWorkspace  *ws,
   return cohort_customers_find (ws, NULL, COHORT_CUSTOMERS_SORT_ORDINAL, FALSE, offset, limit, error);
 }
 
+GPtrArray *
+cohort_customers_list_after (CohortWorkspace  *ws,
+                             gint64            after,
+                             gint64            limit,
+                             GError          **error)
+{
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  attributes = load_attributes (ws, error);
+  if (attributes == NULL)
+    return NULL;
+  stmt = cohort_workspace_prepare (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers "
+                                   "WHERE ordinal > ? ORDER BY ordinal LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, after);
+  sqlite3_bind_int64 (stmt, 2, limit < 0 ? -1 : limit);
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, customer_from_row (stmt, attributes));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      cohort_workspace_db_error (ws, error, _("listing customers"));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
 /* A LIKE pattern matching @search anywhere, with \ as the escape. */
 static char *
 like_pattern (const char *search)

@@ -91,6 +91,13 @@ GPtrArray       *cohort_customers_list         (CohortWorkspace *ws,
                                                 gint64           limit,
                                                 GError         **error);
 
+/* Customers with an ordinal above @after (0 for the first), in ordinal
+ * order: walks every customer at a constant cost per page. */
+GPtrArray       *cohort_customers_list_after   (CohortWorkspace *ws,
+                                                gint64           after,
+                                                gint64           limit,
+                                                GError         **error);
+
 typedef enum
 {
   COHORT_CUSTOMERS_SORT_ORDINAL,   /* the order they were added */
