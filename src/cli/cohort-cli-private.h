@@ -66,6 +66,24 @@ int              cohort_cli_fail_error      (CohortCli    *cli,
 /* Pretty JSON of @node on stdout, with a final newline. */
 void             cohort_cli_print_json      (JsonNode     *node);
 
+/* --delimiter and --encoding of the import commands: FALSE (and *exit_code
+ * set, the message printed) when the text names none. */
+gboolean         cohort_cli_parse_delimiter (CohortCli    *cli,
+                                             const char   *text,
+                                             char         *delimiter,
+                                             int          *exit_code);
+gboolean         cohort_cli_parse_encoding  (CohortCli    *cli,
+                                             const char   *text,
+                                             int          *encoding,   /* CohortCsvEncoding */
+                                             int          *exit_code);
+/* A CohortImportProgressFunc printing "Importing… N rows (P%)" on stderr;
+ * @user_data is the noun ("rows"). Call cohort_cli_progress_done() after. */
+void             cohort_cli_import_progress (guint64       rows,
+                                             guint64       bytes,
+                                             guint64       total,
+                                             gpointer      user_data);
+void             cohort_cli_progress_done   (void);
+
 /* TRUE when stderr is a terminal (progress goes there only then). */
 gboolean         cohort_cli_stderr_is_tty   (void);
 
@@ -87,6 +105,7 @@ int cohort_cli_segments_members      (CohortCli *cli, int argc, char **argv);
 /* Command groups (each in its own file). */
 int cohort_cli_segments  (CohortCli *cli, int argc, char **argv);
 int cohort_cli_import    (CohortCli *cli, int argc, char **argv);
+int cohort_cli_import_events (CohortCli *cli, int argc, char **argv);   /* cli-import-events.c */
 int cohort_cli_customers (CohortCli *cli, int argc, char **argv);
 int cohort_cli_sync      (CohortCli *cli, int argc, char **argv);   /* cli-sync.c */
 int cohort_cli_remote    (CohortCli *cli, int argc, char **argv);   /* cli-sync.c */

@@ -14,6 +14,7 @@
 
 #include "cohort-cli.h"
 #include "cohort-cli-private.h"
+#include "cohort-csv-reader.h"
 
 static const CohortCliCommand top_commands[] = {
   { "segments", cohort_cli_segments, N_("Create, list, change and count segments") },
@@ -46,6 +47,57 @@ cohort_cli_wants (int    argc,
         return TRUE;      /* a command, or a mistake the CLI explains */
     }
   return FALSE;
+}
+
+gboolean
+cohort_cli_parse_delimiter (CohortCli  *cli,
+                            const char *text,
+                            char       *delimiter,
+                            int        *exit_code)
+{
+  if (cohort_csv_delimiter_from_string (text, delimiter))
+    return TRUE;
+  *exit_code = cohort_cli_fail (cli, COHORT_EXIT_USAGE,
+                                _("Unknown delimiter “%s”: expected , ; | or tab"), text);
+  return FALSE;
+}
+
+gboolean
+cohort_cli_parse_encoding (CohortCli  *cli,
+                           const char *text,
+                           int        *encoding,
+                           int        *exit_code)
+{
+  CohortCsvEncoding e;
+
+  if (cohort_csv_encoding_from_string (text, &e))
+    {
+      *encoding = (int) e;
+      return TRUE;
+    }
+  *exit_code = cohort_cli_fail (cli, COHORT_EXIT_USAGE,
+                                _("Unknown encoding “%s”: expected UTF-8, UTF-16LE, UTF-16BE "
+                                  "or WINDOWS-1252"), text);
+  return FALSE;
+}
+
+void
+cohort_cli_import_progress (guint64  rows,
+                            guint64  bytes,
+                            guint64  total,
+                            gpointer user_data)
+{
+  if (total > 0)
+    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
+                (int) (bytes * 100 / MAX (total, 1)));
+  else
+    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows"), rows);
+}
+
+void
+cohort_cli_progress_done (void)
+{
+  g_printerr ("\r\033[K");
 }
 
 gboolean
