@@ -353,6 +353,15 @@ test_segments (Fixture *f, gconstpointer data)
     g_assert_cmpstr (got_not, ==, "c2,c6,c7,c8,c9,c10,c12");
   }
 
+  {
+    g_autoptr(CohortCriteria) parsed = cohort_criteria_parse (json, &error);
+    g_autofree char *words = NULL;
+
+    g_assert_no_error (error);
+    words = cohort_criteria_describe_in (parsed, f->ws);
+    g_assert_cmpstr (words, ==, "in segment “ABC people” or in segment “Hand picked”");
+  }
+
   /* A manual segment has no criteria. */
   g_assert_false (cohort_segments_set_criteria (f->ws, cohort_segment_get_id (m), "{\"and\":[]}", &error));
   g_assert_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_INVALID);

@@ -71,6 +71,22 @@ segment_name (CohortWorkspace *ws, gint64 id)
   return name;
 }
 
+static char *
+segment_name_cb (gint64   id,
+                 gpointer user_data)
+{
+  return segment_name (user_data, id);
+}
+
+char *
+cohort_criteria_describe_in (const CohortCriteria *criteria,
+                             CohortWorkspace      *ws)
+{
+  g_return_val_if_fail (criteria != NULL, NULL);
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
+  return cohort_criteria_describe (criteria, segment_name_cb, ws);
+}
+
 gboolean
 cohort_criteria_check_refs (const CohortCriteria  *criteria,
                             CohortWorkspace       *ws,

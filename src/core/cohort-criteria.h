@@ -209,6 +209,9 @@ gboolean         cohort_segments_set_criteria    (CohortWorkspace       *ws,
                                                   gint64                 id,
                                                   const char            *json,
                                                   GError               **error);
+/* cohort_criteria_describe() with the names of the workspace's segments. */
+char            *cohort_criteria_describe_in     (const CohortCriteria  *criteria,
+                                                  CohortWorkspace       *ws);
 /* Checks the references of @criteria as if saved on segment @self_id
  * (0: a new segment). */
 gboolean         cohort_criteria_check_refs      (const CohortCriteria  *criteria,
