@@ -312,6 +312,7 @@ import_customers (CohortCli *cli, int argc, char **argv)
 
 static const CohortCliCommand import_commands[] = {
   { "customers", import_customers, N_("Import or update customers from a CSV file") },
+  { "events", cohort_cli_import_events, N_("Import customer events from a CSV file") },
   { NULL, NULL, NULL }
 };
 
