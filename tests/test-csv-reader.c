@@ -220,6 +220,8 @@ static const ReaderCase cases[] = {
     "1:a,b¦c\n2:1,2¦3\n" },
   { "tab", "a\tb\n1\t2, 3\n", 0, 0, 0, FALSE, '\t', U8, "1:a¦b\n2:1¦2, 3\n" },
   { "pipe", "a|b\n1|2\n", 0, 0, 0, FALSE, '|', U8, "1:a¦b\n2:1¦2\n" },
+  { "excel-sep-line", "sep=;\r\na;b\r\n1,5;2\r\n", 0, 0, 0, TRUE, ';', U8, "H:a¦b\n3:1,5¦2\n" },
+  { "sep-line-chosen-delimiter", "sep=;\na,b\n", 0, ',', 0, FALSE, ',', U8, "2:a¦b\n" },
   { "single-column", "email\nx@y\n", 0, 0, 0, FALSE, ',', U8, "1:email\n2:x@y\n" },
   { "forced-delimiter", "a;b\n1;2\n", 0, ',', 0, FALSE, ',', U8, "1:a;b\n2:1;2\n" },
   { "empty", "", 0, 0, 0, FALSE, ',', U8, "" },

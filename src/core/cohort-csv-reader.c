@@ -583,6 +583,29 @@ sniff_delimiter (const guint8 *s,
   return best;
 }
 
+/* Excel understands a first line "sep=;" naming the delimiter: honour it
+ * (unless a delimiter was chosen) and skip it. */
+static void
+skip_sep_line (CohortCsvReader *self)
+{
+  const guint8 *p = self->buf + self->buf_pos;
+  gsize avail = self->buf_len - self->buf_pos;
+  gsize n;
+
+  if (avail < 6 || g_ascii_strncasecmp ((const char *) p, "sep=", 4) != 0 ||
+      (p[5] != '\r' && p[5] != '\n') ||
+      (p[4] != ',' && p[4] != ';' && p[4] != '\t' && p[4] != '|'))
+    return;
+  if (self->delimiter == 0)
+    self->delimiter = (char) p[4];
+  n = 6;
+  if (p[5] == '\r' && avail > 6 && p[6] == '\n')
+    n = 7;
+  self->buf_pos += n;
+  self->line = 2;
+  self->line_start = self->buf_abs + self->buf_pos;
+}
+
 gboolean
 cohort_csv_reader_detect (CohortCsvReader  *self,
                           GCancellable     *cancellable,
@@ -641,6 +664,7 @@ cohort_csv_reader_detect (CohortCsvReader  *self,
         return FALSE;
     }
 
+  skip_sep_line (self);
   if (self->delimiter == 0)
     self->delimiter = sniff_delimiter (self->buf + self->buf_pos, self->buf_len - self->buf_pos,
                                        self->eof && self->raw_len == 0);

@@ -5,8 +5,9 @@
  * ends; no final newline; a UTF-8 BOM; UTF-16 with a BOM (converted);
  * Windows-1252 (converted, record by record, whenever a record is not valid
  * UTF-8). Encoding and delimiter are detected from the first block and can
- * be set before the first read. Blank lines (and lines holding only
- * delimiters) are skipped. Memory use is bounded by the longest record.
+ * be set before the first read; Excel's first line "sep=;" is honoured.
+ * Blank lines (and lines holding only delimiters) are skipped. Memory use is
+ * bounded by the longest record (at most COHORT_CSV_MAX_RECORD_BYTES).
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
