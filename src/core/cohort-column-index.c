@@ -1077,6 +1077,10 @@ cohort_column_index_ensure_for_db (sqlite3       *db,
       else
         g_debug ("Wrote %s in %.0f ms", sidecar, (g_get_monotonic_time () - t0) / 1000.0);
     }
+  /* One index per workspace in use: a window switching between workspaces
+   * should not keep every index it has seen (evaluations hold their own refs). */
+  if (!g_hash_table_contains (cache, path) && g_hash_table_size (cache) >= 2)
+    g_hash_table_remove_all (cache);
   g_hash_table_replace (cache, g_strdup (path), cohort_column_index_ref (index));
   g_mutex_unlock (&cache_lock);
   return index;
