@@ -248,6 +248,17 @@ test_dry_run_then_sync (Fixture       *f,
 
   /* Remote segments, with their counts. */
   fake_server_add_segment (f->server, "Made there", "dynamic", (const char *[]) { "c0001", NULL });
+  {
+    gint64 manual = fake_server_add_segment (f->server, "Manual there", "manual",
+                                             (const char *[]) { "c0001", "c0002", NULL });
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, manual);
+
+    RUN (f, &r, "remote", "members", id);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_cmpstr (r.out, ==, "2 members fetched\n");
+    cli_result_clear (&r);
+    fake_server_delete_segment (f->server, manual);
+  }
   RUN (f, &r, "remote", "segments", "--json");
   g_assert_cmpint (r.status, ==, 0);
   root = cli_json (&r);

@@ -1012,6 +1012,76 @@ test_async (Fixture       *f,
   assert_converged (f);
 }
 
+static void
+test_identify_batches (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CohortSyncReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bio = g_strnfill (990, 'b');
+  g_autofree char *too_long = g_strnfill (1001, 'x');
+  guint writes;
+  gint64 a;
+
+  /* 600 people of about 1 KB each: more than one 500 KB batch. */
+  g_assert_true (cohort_workspace_begin (f->ws, &error));
+  for (guint i = 1; i <= 600; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("p%04u", i);
+
+      test_put_customer (f->ws, i, id, NULL,
+                         (const char *[]) { "bio", bio, "notes", i == 1 ? too_long : "ok", "age", "42", NULL });
+    }
+  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  a = seg_create (f, "Everyone");
+  seg_members (f, a, TRUE, 1, 600);
+
+  writes = fake_server_get_n_writes (f->server);
+  g_assert_true (run_sync (f, COHORT_SYNC_PUSH | COHORT_SYNC_IDENTIFY, NULL, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake_server_count_people (f->server), ==, 600);
+  /* 2 batches, create, 1 add (people known by then). */
+  g_assert_cmpuint (fake_server_get_n_writes (f->server) - writes, ==, 2 + 1 + 1);
+  g_assert_cmpuint (report->notes->len, ==, 1);    /* the value over 1000 bytes */
+  assert_converged (f);
+  assert_no_writes_on_resync (f);
+}
+
+static void
+test_credentials_env (void)
+{
+  g_autoptr(CohortCredentials) creds = cohort_credentials_new ();
+  g_autoptr(CohortCredentials) bad = cohort_credentials_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("COHORT_SITE_ID", " site ", TRUE);
+  g_setenv ("COHORT_TRACK_API_KEY", "t", TRUE);
+  g_setenv ("COHORT_APP_API_KEY", "", TRUE);
+  g_setenv ("COHORT_REGION", "EU", TRUE);
+  g_setenv ("COHORT_TRACK_URL", "http://127.0.0.1:1", TRUE);
+  g_assert_true (cohort_credentials_load_env (creds, &error));
+  g_assert_cmpstr (creds->site_id, ==, "site");
+  g_assert_cmpstr (creds->track_api_key, ==, "t");
+  g_assert_null (creds->app_api_key);
+  g_assert_cmpint (creds->region, ==, COHORT_REGION_EU);
+  g_assert_false (cohort_credentials_is_complete (creds));
+  {
+    g_autoptr(CohortCioClient) client = cohort_cio_client_new (creds, &error);
+    g_assert_null (client);
+    g_assert_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NO_CREDENTIALS);
+    g_clear_error (&error);
+  }
+
+  g_setenv ("COHORT_REGION", "mars", TRUE);
+  g_assert_false (cohort_credentials_load_env (bad, &error));
+  g_assert_nonnull (strstr (error->message, "mars"));
+  g_unsetenv ("COHORT_SITE_ID");
+  g_unsetenv ("COHORT_TRACK_API_KEY");
+  g_unsetenv ("COHORT_APP_API_KEY");
+  g_unsetenv ("COHORT_REGION");
+  g_unsetenv ("COHORT_TRACK_URL");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1022,6 +1092,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sync/base-url", test_check_base_url);
+  g_test_add_func ("/sync/credentials-env", test_credentials_env);
 #define ADD(path, func) g_test_add ("/sync/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("push", test_push_basic);
   ADD ("dry-run", test_dry_run);
@@ -1031,6 +1102,7 @@ main (int    argc,
   ADD ("delete", test_delete_segment);
   ADD ("pull", test_pull);
   ADD ("identify", test_identify);
+  ADD ("identify-batches", test_identify_batches);
   ADD ("data-driven", test_data_driven);
   ADD ("redirect", test_redirect_refused);
   ADD ("rate-limit", test_rate_limit);
