@@ -1071,6 +1071,45 @@ test_fresh (Fixture *f, gconstpointer data)
   }
 }
 
+/* With a generation of the customers alone, a change of manual membership
+ * keeps the index; a change of customers does not. */
+static void
+test_customers_generation (Fixture *f, gconstpointer data)
+{
+  const char *json = A ("v", "eq", "\"abc\"");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortColumnIndex) before = NULL;
+  g_autoptr(CohortColumnIndex) after_members = NULL;
+  g_autoptr(CohortColumnIndex) after_customers = NULL;
+  g_autoptr(CohortSegment) m = NULL;
+
+  load_people (f);
+  g_assert_cmpint (count_of (f, json), ==, 2);
+  cohort_workspace_set_meta (f->ws, "customers_generation", "1", &error);
+  g_assert_no_error (error);
+  before = cohort_column_index_ensure (f->ws, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cohort_column_index_get_generation (before), ==, 1);
+  g_assert_true (g_str_has_suffix (cohort_column_index_get_uuid (before), "/c"));
+
+  m = make_segment (f, "Picked", COHORT_SEGMENT_MANUAL);
+  add_member (f, m, 3);
+  after_members = cohort_column_index_ensure (f->ws, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (after_members == before);
+  g_assert_cmpint (count_of (f, "{\"segment\":{\"id\":1}}"), ==, 1);
+
+  begin (f);
+  PUT (f, 40, "c40", NULL, "v", "abc");
+  cohort_workspace_set_meta (f->ws, "customers_generation", "2", &error);
+  g_assert_no_error (error);
+  commit (f);
+  after_customers = cohort_column_index_ensure (f->ws, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (after_customers != before);
+  g_assert_cmpint (count_of (f, json), ==, 3);
+}
+
 /* Flip bytes in the data part of the sidecar: the damage is noticed and the
  * index rebuilt. Also truncation and garbage. */
 static void
@@ -1199,6 +1238,7 @@ main (int argc, char *argv[])
   ADD ("/evaluator/randomized", test_randomized);
   ADD ("/evaluator/large", test_large);
   ADD ("/evaluator/fresh", test_fresh);
+  ADD ("/evaluator/customers-generation", test_customers_generation);
   ADD ("/evaluator/damaged-sidecar", test_damaged_sidecar);
   ADD ("/evaluator/async", test_async);
 

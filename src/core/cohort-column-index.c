@@ -416,16 +416,24 @@ set_db_error (sqlite3 *db, GError **error, const char *what)
   return FALSE;
 }
 
+/* The state of the customers an index is built from: the workspace uuid
+ * and its data generation. When the workspace also keeps a generation of
+ * the customers alone (meta "customers_generation", not bumped by changes
+ * of manual membership), that one is used, the uuid tagged "/c" so that
+ * numbers from the two counters are never mistaken for each other. */
 static gboolean
 query_generation (sqlite3 *db, char **uuid, gint64 *generation, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
+  g_autofree char *id = NULL;
+  gint64 data_generation = 0, customers_generation = -1;
   int rc;
 
   *generation = 0;
   if (uuid)
     *uuid = NULL;
-  if (sqlite3_prepare_v2 (db, "SELECT key, value FROM meta WHERE key IN ('uuid', 'data_generation')",
+  if (sqlite3_prepare_v2 (db, "SELECT key, value FROM meta WHERE key IN "
+                              "('uuid', 'data_generation', 'customers_generation')",
                           -1, &stmt, NULL) != SQLITE_OK)
     return set_db_error (db, error, "meta");
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -433,17 +441,29 @@ query_generation (sqlite3 *db, char **uuid, gint64 *generation, GError **error)
       const char *key = (const char *) sqlite3_column_text (stmt, 0);
       const char *value = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (g_strcmp0 (key, "uuid") == 0 && uuid != NULL)
-        *uuid = g_strdup (value);
-      else if (g_strcmp0 (key, "data_generation") == 0 && value != NULL)
-        *generation = g_ascii_strtoll (value, NULL, 10);
+      if (value == NULL)
+        continue;
+      if (g_strcmp0 (key, "uuid") == 0)
+        id = g_strdup (value);
+      else if (g_strcmp0 (key, "data_generation") == 0)
+        data_generation = g_ascii_strtoll (value, NULL, 10);
+      else if (g_strcmp0 (key, "customers_generation") == 0)
+        customers_generation = g_ascii_strtoll (value, NULL, 10);
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
+    return set_db_error (db, error, "meta");
+  if (customers_generation >= 0)
     {
+      *generation = customers_generation;
       if (uuid)
-        g_clear_pointer (uuid, g_free);
-      return set_db_error (db, error, "meta");
+        *uuid = g_strconcat (id ? id : "", "/c", NULL);
+    }
+  else
+    {
+      *generation = data_generation;
+      if (uuid)
+        *uuid = g_steal_pointer (&id);
     }
   return TRUE;
 }
