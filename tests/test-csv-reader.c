@@ -201,7 +201,7 @@ static const ReaderCase cases[] = {
   { "quote-inside-unquoted", "a\"b,c\n", 0, 0, 0, FALSE, ',', U8, "1:a\"b¦c\n" },
   { "nul-dropped", "a\0b,c\nZo\xc3\xab\0,x\n", 14, 0, 0, FALSE, ',', U8, "1:ab¦c\n2:Zoë¦x\n" },
   { "spaces-kept", " a , b \n", 0, 0, 0, FALSE, ',', U8, "1: a ¦ b \n" },
-  { "unterminated-quote", "a,b\n1,\"abc\n2,3\n", 0, 0, 0, FALSE, ',', U8, "1:a¦b\n2!2:3:3\n" },
+  { "unterminated-quote", "a,b\n1,\"abc\n2,3\n", 0, 0, 0, FALSE, ',', U8, "1:a¦b\n2!2:3:3\n3:2¦3\n" },
   { "utf8-bom", "\xef\xbb\xbfid,name\n1,Zo\xc3\xab\n", 0, 0, 0, FALSE, ',', U8,
     "1:id¦name\n2:1¦Zoë\n" },
   { "utf16le-bom", "\xff\xfei\0d\0,\0n\0\r\0\n\0" "1\0,\0\xe9\0\n\0", 22, 0, 0, FALSE, ',', LE,
@@ -356,35 +356,87 @@ test_round_trip (void)
     }
 }
 
-/* An unterminated quote in a huge file does not hold the rest in memory. */
+/* An unterminated quote does not swallow the rest of the file: once the
+ * quoted field runs far past its first line break, reading resumes on the
+ * next line, whatever the encoding and however the bytes arrive. */
 static void
-test_unterminated_bounded (void)
+test_unterminated_resumes (void)
 {
   g_autoptr(GString) input = g_string_new ("id,note\n1,\"never closed\n");
+  guint n_lines = 0;
+
+  while (input->len < 600 * 1024)
+    g_string_append_printf (input, "%u,some text that goes on\r\n", 2 + n_lines++);
+
+  for (int variant = 0; variant < 3; variant++)
+    {
+      g_autoptr(GInputStream) stream = NULL;
+      g_autoptr(CohortCsvReader) reader = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *utf16 = NULL;
+      gsize len = input->len;
+      const char *data = input->str;
+      CohortCsvStatus status;
+      guint records = 0;
+
+      if (variant == 2)
+        {
+          g_autofree char *body = g_convert (input->str, input->len, "UTF-16LE", "UTF-8", NULL, &len, NULL);
+
+          utf16 = g_malloc (len + 2);
+          memcpy (utf16, "\xff\xfe", 2);
+          memcpy (utf16 + 2, body, len);
+          len += 2;
+          data = utf16;
+        }
+      stream = make_stream (data, len, variant == 1);
+      reader = cohort_csv_reader_new (stream, len, "u.csv");
+      g_assert_true (cohort_csv_reader_read_header (reader, NULL, &error));
+      status = cohort_csv_reader_next (reader, NULL, &error);
+      g_assert_cmpint (status, ==, COHORT_CSV_BAD);
+      g_assert_error (error, COHORT_CSV_ERROR, COHORT_CSV_ERROR_UNTERMINATED_QUOTE);
+      g_assert_cmpuint (cohort_csv_reader_get_line (reader), ==, 2);
+      g_assert_cmpuint (cohort_csv_reader_get_error_line (reader), ==, 2);
+      g_assert_cmpuint (cohort_csv_reader_get_error_column (reader), ==, 3);
+      g_clear_error (&error);
+
+      while ((status = cohort_csv_reader_next (reader, NULL, &error)) == COHORT_CSV_RECORD)
+        {
+          g_autofree char *expected = g_strdup_printf ("%u", 2 + records);
+
+          g_assert_cmpstr (cohort_csv_reader_get_field (reader, 0, NULL), ==, expected);
+          g_assert_cmpuint (cohort_csv_reader_get_line (reader), ==, 3 + records);
+          records++;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpint (status, ==, COHORT_CSV_END);
+      g_assert_cmpuint (records, ==, n_lines);
+      g_assert_cmpuint (cohort_csv_reader_get_bytes_read (reader), ==, len);
+    }
+}
+
+/* A quoted field longer than the record limit on one line is bad, and
+ * reading goes on at the next line. */
+static void
+test_too_long (void)
+{
+  g_autoptr(GString) input = g_string_new ("id,note\n1,\"");
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(CohortCsvReader) reader = NULL;
   g_autoptr(GError) error = NULL;
-  CohortCsvStatus status;
 
-  while (input->len < COHORT_CSV_MAX_RECORD_BYTES + 1024 * 1024)
-    g_string_append (input, "2,some text that goes on\n");
-  g_string_append (input, "3,last\n");
+  while (input->len < COHORT_CSV_MAX_RECORD_BYTES + 1024)
+    g_string_append (input, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  g_string_append (input, "\"\n3,last\n");
   stream = make_stream (input->str, input->len, FALSE);
-  reader = cohort_csv_reader_new (stream, input->len, "u.csv");
+  reader = cohort_csv_reader_new (stream, input->len, "long.csv");
   g_assert_true (cohort_csv_reader_read_header (reader, NULL, &error));
-  status = cohort_csv_reader_next (reader, NULL, &error);
-  g_assert_cmpint (status, ==, COHORT_CSV_BAD);
+  g_assert_cmpint (cohort_csv_reader_next (reader, NULL, &error), ==, COHORT_CSV_BAD);
   g_assert_error (error, COHORT_CSV_ERROR, COHORT_CSV_ERROR_UNTERMINATED_QUOTE);
-  g_assert_cmpuint (cohort_csv_reader_get_error_line (reader), ==, 2);
-  g_assert_cmpuint (cohort_csv_reader_get_error_column (reader), ==, 3);
   g_clear_error (&error);
-  /* Reading goes on after the bad record. */
-  do
-    status = cohort_csv_reader_next (reader, NULL, &error);
-  while (status == COHORT_CSV_RECORD &&
-         !g_str_equal (cohort_csv_reader_get_field (reader, 0, NULL), "3"));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, COHORT_CSV_RECORD);
+  g_assert_cmpint (cohort_csv_reader_next (reader, NULL, &error), ==, COHORT_CSV_RECORD);
+  g_assert_cmpstr (cohort_csv_reader_get_field (reader, 0, NULL), ==, "3");
+  g_assert_cmpuint (cohort_csv_reader_get_line (reader), ==, 3);
 }
 
 static void
@@ -422,7 +474,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/csv-reader/late-1252", test_late_1252);
   g_test_add_func ("/csv-reader/round-trip", test_round_trip);
-  g_test_add_func ("/csv-reader/unterminated-bounded", test_unterminated_bounded);
+  g_test_add_func ("/csv-reader/unterminated-resumes", test_unterminated_resumes);
+  g_test_add_func ("/csv-reader/too-long", test_too_long);
   g_test_add_func ("/csv-reader/names", test_names);
   return g_test_run ();
 }

@@ -21,6 +21,9 @@
 #define READ_CHUNK     (256 * 1024)
 #define SAMPLE_BYTES   (64 * 1024)
 #define SNIFF_LINES    50
+/* A quoted field still open this far past its first line break is taken for
+ * an unterminated quote: reading resumes on the line after the quote's. */
+#define MULTILINE_MAX  (128 * 1024)
 
 typedef enum
 {
@@ -64,6 +67,9 @@ struct _CohortCsvReader
   guint64            line_start;     /* decoded offset where that line starts */
   gboolean           skip_lf;        /* a record ended with CR: skip a following LF */
   gboolean           quoted_cr;      /* last byte seen in a quoted field was CR */
+  gint64             resume_abs;     /* after the first line break in the open quoted field, or -1 */
+  guint64            resume_line;
+  gboolean           resume_after_cr;
 
   /* The current record. */
   char              *rec;
@@ -217,6 +223,7 @@ cohort_csv_reader_new (GInputStream *stream,
   self->buf_alloc = 2 * READ_CHUNK;
   self->buf = g_malloc (self->buf_alloc);
   self->line = 1;
+  self->resume_abs = -1;
   self->rec_alloc = 4096;
   self->rec = g_malloc (self->rec_alloc);
   self->spans = g_array_sized_new (FALSE, FALSE, sizeof (FieldSpan), 64);
@@ -381,7 +388,7 @@ fill_utf16 (CohortCsvReader  *self,
             GCancellable     *cancellable,
             GError          **error)
 {
-  while (self->buf_len == 0)
+  while (self->buf_len == self->buf_pos)
     {
       char *in, *out;
       gsize in_left, out_left;
@@ -399,8 +406,8 @@ fill_utf16 (CohortCsvReader  *self,
 
       in = (char *) self->raw;
       in_left = self->raw_len;
-      out = (char *) self->buf;
-      out_left = self->buf_alloc;
+      out = (char *) self->buf + self->buf_len;
+      out_left = self->buf_alloc - self->buf_len;
       while (in_left > 0)
         {
           if (g_iconv (self->iconv, &in, &in_left, &out, &out_left) != (gsize) -1)
@@ -421,21 +428,35 @@ fill_utf16 (CohortCsvReader  *self,
       self->buf_len = (gsize) (out - (char *) self->buf);
       memmove (self->raw, in, in_left);
       self->raw_len = in_left;
-      if (self->eof && self->buf_len == 0 && self->raw_len > 0)
+      if (self->eof && self->buf_len == self->buf_pos && self->raw_len > 0)
         self->raw_len = 0;   /* an odd trailing byte */
     }
   return TRUE;
 }
 
-/* Makes buf hold unread bytes; returns 1, 0 at the end, -1 on error. */
+static inline gboolean
+in_quotes (CohortCsvReader *self)
+{
+  return self->state == S_QUOTED || self->state == S_QUOTE_IN_QUOTED;
+}
+
+/* Makes buf hold unread bytes; returns 1, 0 at the end, -1 on error.
+ * Inside a quoted field that spans lines, what follows its first line break
+ * stays in the buffer, so that reading can resume there if the quote turns
+ * out never to close. */
 static int
 fill (CohortCsvReader  *self,
       GCancellable     *cancellable,
       GError          **error)
 {
-  self->buf_abs += self->buf_len;
-  self->buf_pos = 0;
-  self->buf_len = 0;
+  gsize keep_from = self->buf_len;
+
+  if (in_quotes (self) && self->resume_abs >= 0 && (guint64) self->resume_abs >= self->buf_abs)
+    keep_from = (gsize) ((guint64) self->resume_abs - self->buf_abs);
+  memmove (self->buf, self->buf + keep_from, self->buf_len - keep_from);
+  self->buf_abs += keep_from;
+  self->buf_len -= keep_from;
+  self->buf_pos = self->buf_len;
 
   if (self->iconv != (GIConv) -1)
     {
@@ -444,16 +465,17 @@ fill (CohortCsvReader  *self,
     }
   else if (!self->eof)
     {
-      gssize n = g_input_stream_read (self->stream, self->buf, READ_CHUNK, cancellable, error);
+      gssize n = g_input_stream_read (self->stream, self->buf + self->buf_len, READ_CHUNK,
+                                      cancellable, error);
 
       if (n < 0)
         return -1;
       if (n == 0)
         self->eof = TRUE;
       self->raw_read += (guint64) n;
-      self->buf_len = (gsize) n;
+      self->buf_len += (gsize) n;
     }
-  return self->buf_len > 0 ? 1 : 0;
+  return self->buf_len > self->buf_pos ? 1 : 0;
 }
 
 /* Valid UTF-8 except possibly a character cut at the end of the sample;
@@ -712,6 +734,7 @@ field_begin (CohortCsvReader *self)
 {
   self->field_start = self->rec_len;
   self->field_quoted = FALSE;
+  self->resume_abs = -1;
   if (self->n_columns > 0 && self->spans->len == self->n_columns)
     {
       self->extra_line = self->line;
@@ -755,6 +778,12 @@ count_lines (CohortCsvReader *self,
               self->line_start = self->buf_abs + (gsize) (s + i + 1 - self->buf);
             }
           self->quoted_cr = FALSE;
+        }
+      if ((s[i] == '\r' || s[i] == '\n') && self->resume_abs < 0)
+        {
+          self->resume_abs = (gint64) self->line_start;
+          self->resume_line = self->line;
+          self->resume_after_cr = s[i] == '\r';
         }
     }
 }
@@ -892,8 +921,8 @@ record_is_blank (CohortCsvReader *self)
 static const char *
 too_long_message (CohortCsvReader *self)
 {
-  return self->state == S_QUOTED || self->state == S_QUOTE_IN_QUOTED
-    ? _("a quoted field is not closed (unterminated quote)")
+  return in_quotes (self)
+    ? _("a quoted field runs past 8 MB without closing (unterminated quote)")
     : _("the row is longer than 8 MB");
 }
 
@@ -940,6 +969,8 @@ restart:
                   self->state = S_RECORD_START;
                   return COHORT_CSV_END;
                 case S_QUOTED:
+                  if (self->resume_abs >= 0)
+                    goto unterminated;
                   self->state = S_RECORD_START;
                   set_record_error (self, error, COHORT_CSV_ERROR_UNTERMINATED_QUOTE,
                                     self->quote_line, self->quote_column,
@@ -1045,6 +1076,9 @@ restart:
             if (!rec_append (self, p, (gsize) (stop - p)))
               goto too_long;
             self->buf_pos = (gsize) (stop - self->buf);
+            if (self->resume_abs >= 0 &&
+                self->buf_abs + self->buf_pos - (guint64) self->resume_abs > MULTILINE_MAX)
+              goto unterminated;
             if (q != NULL)
               {
                 self->buf_pos++;
@@ -1105,8 +1139,24 @@ restart:
       return COHORT_CSV_RECORD;
     }
 
+unterminated:
+  /* Read again from the line after the one that opened the quote. */
+  set_record_error (self, error, COHORT_CSV_ERROR_UNTERMINATED_QUOTE,
+                    self->quote_line, self->quote_column,
+                    _("a quoted field is not closed (unterminated quote)"));
+  g_assert ((guint64) self->resume_abs >= self->buf_abs);
+  self->buf_pos = (gsize) ((guint64) self->resume_abs - self->buf_abs);
+  self->line = self->resume_line;
+  self->line_start = (guint64) self->resume_abs;
+  self->skip_lf = self->resume_after_cr;
+  self->resume_abs = -1;
+  self->state = S_RECORD_START;
+  self->rec_len = 0;
+  g_array_set_size (self->spans, 0);
+  return COHORT_CSV_BAD;
+
 too_long:
-  if (self->state == S_QUOTED || self->state == S_QUOTE_IN_QUOTED)
+  if (in_quotes (self))
     set_record_error (self, error, COHORT_CSV_ERROR_UNTERMINATED_QUOTE,
                       self->quote_line, self->quote_column, too_long_message (self));
   else
