@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "cio-fake-server.h"
@@ -1048,6 +1051,31 @@ test_identify_batches (Fixture       *f,
 }
 
 static void
+test_one_sync_at_a_time (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *lock_path = g_strconcat (f->path, ".sync-lock", NULL);
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  put_customers (f, 1, 3, TRUE);
+  seg_members (f, seg_create (f, "Alpha"), TRUE, 1, 3);
+
+  /* Another process (here: another open file) is syncing. */
+  fd = g_open (lock_path, O_RDWR | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+  g_assert_false (run_sync (f, COHORT_SYNC_DEFAULT, NULL, NULL, &error));
+  g_assert_error (error, COHORT_SYNC_ERROR, COHORT_SYNC_ERROR_BUSY);
+  g_assert_cmpuint (fake_server_get_n_requests (f->server), ==, 0);
+  g_clear_error (&error);
+  close (fd);
+
+  sync_ok (f, COHORT_SYNC_DEFAULT);
+  assert_converged (f);
+}
+
+static void
 test_credentials_env (void)
 {
   g_autoptr(CohortCredentials) creds = cohort_credentials_new ();
@@ -1103,6 +1131,7 @@ main (int    argc,
   ADD ("pull", test_pull);
   ADD ("identify", test_identify);
   ADD ("identify-batches", test_identify_batches);
+  ADD ("one-at-a-time", test_one_sync_at_a_time);
   ADD ("data-driven", test_data_driven);
   ADD ("redirect", test_redirect_refused);
   ADD ("rate-limit", test_rate_limit);

@@ -18,8 +18,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "cohort-attrs.h"
 #include "cohort-criteria.h"
@@ -1895,8 +1900,80 @@ pull_segments (Ctx *ctx)
   ctx->report->n_remote_segments = remote->len;
 }
 
+/* One sync at a time per workspace (the window and the command line could
+ * otherwise both create the same segment). The kernel drops the lock when
+ * the process dies, so a killed sync never blocks the next one. */
+static int
+lock_workspace (CohortWorkspace  *ws,
+                GError          **error)
+{
+  g_autofree char *path = g_strconcat (cohort_workspace_get_path (ws), ".sync-lock", NULL);
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot lock the workspace for sync: %s"), g_strerror (saved_errno));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      g_set_error_literal (error, COHORT_SYNC_ERROR, COHORT_SYNC_ERROR_BUSY,
+                           _("Another sync of this workspace is running; try again when it ends"));
+      return -1;
+    }
+  return fd;
+}
+
+static gboolean
+sync_run_locked (CohortWorkspace         *ws,
+                 CohortCioClient         *client,
+                 CohortSyncFlags          flags,
+                 CohortSyncProgressFunc   progress,
+                 gpointer                 progress_data,
+                 CohortSyncReport       **report_out,
+                 GCancellable            *cancellable,
+                 GError                 **error);
+
 gboolean
 cohort_sync_run (CohortWorkspace         *ws,
+                 CohortCioClient         *client,
+                 CohortSyncFlags          flags,
+                 CohortSyncProgressFunc   progress,
+                 gpointer                 progress_data,
+                 CohortSyncReport       **report_out,
+                 GCancellable            *cancellable,
+                 GError                 **error)
+{
+  g_autoptr(GError) lock_error = NULL;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
+  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (client), FALSE);
+
+  fd = lock_workspace (ws, &lock_error);
+  if (fd < 0)
+    {
+      if (report_out != NULL)
+        {
+          *report_out = report_new ();
+          g_ptr_array_add ((*report_out)->failures, g_strdup (lock_error->message));
+        }
+      g_propagate_error (error, g_steal_pointer (&lock_error));
+      return FALSE;
+    }
+  ok = sync_run_locked (ws, client, flags, progress, progress_data, report_out, cancellable, error);
+  flock (fd, LOCK_UN);
+  close (fd);
+  return ok;
+}
+
+static gboolean
+sync_run_locked (CohortWorkspace         *ws,
                  CohortCioClient         *client,
                  CohortSyncFlags          flags,
                  CohortSyncProgressFunc   progress,

@@ -27,6 +27,7 @@ typedef enum
 {
   COHORT_SYNC_ERROR_FAILED,          /* some operations failed: see the report */
   COHORT_SYNC_ERROR_CANNOT_EVALUATE, /* a data-driven segment could not be evaluated */
+  COHORT_SYNC_ERROR_BUSY,            /* another sync of the same workspace is running */
 } CohortSyncError;
 
 GQuark cohort_sync_error_quark (void);
