@@ -8,6 +8,9 @@
  * be set before the first read; Excel's first line "sep=;" is honoured.
  * Blank lines (and lines holding only delimiters) are skipped. Memory use is
  * bounded by the longest record (at most COHORT_CSV_MAX_RECORD_BYTES).
+ * A quoted field still open 128 KB past its first line break is reported as
+ * an unterminated quote, and reading resumes on the line after the quote's,
+ * so that one stray quote costs one row, not the rest of the file.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
