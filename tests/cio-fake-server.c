@@ -26,6 +26,7 @@ typedef struct
   char       *type;
   GHashTable *members;     /* cio_id set */
   guint       used_by;
+  gint64      created_at;
 } Segment;
 
 typedef struct
@@ -71,6 +72,7 @@ struct _FakeServer
   guint         max_batch;
   GString      *log;
   char         *violation;
+  gboolean      hide_descriptions;
 };
 
 static void
@@ -177,7 +179,8 @@ respond_error (FakeServer        *self,
 }
 
 static JsonNode *
-segment_json (Segment *s)
+segment_json (FakeServer *self,
+              Segment    *s)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
@@ -189,7 +192,7 @@ segment_json (Segment *s)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, s->name);
   json_builder_set_member_name (b, "description");
-  json_builder_add_string_value (b, s->description);
+  json_builder_add_string_value (b, self->hide_descriptions ? "" : s->description);
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, "finished");
   json_builder_set_member_name (b, "progress");
@@ -199,7 +202,7 @@ segment_json (Segment *s)
   json_builder_set_member_name (b, "tags");
   json_builder_add_null_value (b);
   json_builder_set_member_name (b, "created_at");
-  json_builder_add_int_value (b, 1700000000);
+  json_builder_add_int_value (b, s->created_at);
   json_builder_set_member_name (b, "updated_at");
   json_builder_add_int_value (b, 1700000000);
   json_builder_end_object (b);
@@ -280,6 +283,7 @@ segment_new_locked (FakeServer *self,
   s->name = g_strdup (name);
   s->description = g_strdup (description);
   s->type = g_strdup (type);
+  s->created_at = g_get_real_time () / G_USEC_PER_SEC;
   s->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_insert (self->segments, g_memdup2 (&s->id, sizeof s->id), s);
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->creates, name));
@@ -326,7 +330,7 @@ app_route (FakeServer        *self,
         g_ptr_array_add (list, value);
       g_ptr_array_sort (list, compare_segments);
       for (guint i = 0; i < list->len; i++)
-        json_array_add_element (array, segment_json (g_ptr_array_index (list, i)));
+        json_array_add_element (array, segment_json (self, g_ptr_array_index (list, i)));
       answer = json_node_new (JSON_NODE_ARRAY);
       json_node_take_array (answer, array);
       answer = wrap ("segments", g_steal_pointer (&answer));
@@ -375,7 +379,7 @@ app_route (FakeServer        *self,
         }
       s = segment_new_locked (self, name, description, "manual");
       {
-        g_autoptr(JsonNode) answer = wrap ("segment", segment_json (s));
+        g_autoptr(JsonNode) answer = wrap ("segment", segment_json (self, s));
         respond_json (msg, 200, answer);
       }
       return;
@@ -389,7 +393,7 @@ app_route (FakeServer        *self,
     }
   if (n == 4 && g_str_equal (method, "GET"))
     {
-      g_autoptr(JsonNode) answer = wrap ("segment", segment_json (s));
+      g_autoptr(JsonNode) answer = wrap ("segment", segment_json (self, s));
       respond_json (msg, 200, answer);
     }
   else if (n == 4 && g_str_equal (method, "DELETE"))
@@ -1264,4 +1268,13 @@ fake_server_dup_description (FakeServer *self,
     text = g_strdup (s->description);
   g_mutex_unlock (&self->lock);
   return text;
+}
+
+void
+fake_server_set_hide_descriptions (FakeServer *self,
+                                   gboolean    hide)
+{
+  g_mutex_lock (&self->lock);
+  self->hide_descriptions = hide;
+  g_mutex_unlock (&self->lock);
 }

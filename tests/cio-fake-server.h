@@ -99,5 +99,8 @@ GStrv       fake_server_dup_members    (FakeServer *self,
 guint       fake_server_count_segments (FakeServer *self);
 char       *fake_server_dup_description (FakeServer *self,
                                          gint64      id);
+/* Answer segments with an empty description (a server that drops them). */
+void        fake_server_set_hide_descriptions (FakeServer *self,
+                                               gboolean    hide);
 
 G_END_DECLS

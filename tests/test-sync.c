@@ -473,6 +473,18 @@ test_faults_recovered (Fixture       *f,
       fake_server_clear_faults (f->server);
     }
   assert_no_writes_on_resync (f);
+
+  /* A create whose answer was lost, on a server that drops descriptions:
+   * recognised by name and time instead. */
+  fake_server_set_hide_descriptions (f->server, TRUE);
+  {
+    gint64 id = seg_create (f, "No description");
+
+    seg_members (f, id, TRUE, 1, 2);
+    fake_server_add_fault (f->server, "POST", "/v1/segments", FAKE_FAULT_DROP_APPLIED, 1);
+    sync_ok (f, COHORT_SYNC_DEFAULT);
+    assert_converged (f);
+  }
 }
 
 static void

@@ -60,6 +60,7 @@ typedef struct
   gint64     remote_id;
   char      *create_ref;
   char      *remote_name;
+  gint64     pending_since;
 } Link;
 
 static void
@@ -82,7 +83,7 @@ load_link (CohortWorkspace  *ws,
 
   link_clear (link);
   stmt = cohort_workspace_prepare (ws,
-                                   "SELECT state, remote_id, create_ref, remote_name "
+                                   "SELECT state, remote_id, create_ref, remote_name, pending_since "
                                    "FROM sync_links WHERE segment = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -98,6 +99,7 @@ load_link (CohortWorkspace  *ws,
       link->remote_id = sqlite3_column_int64 (stmt, 1);
       link->create_ref = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       link->remote_name = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      link->pending_since = sqlite3_column_int64 (stmt, 4);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -995,6 +997,47 @@ find_remote_by_ref (GPtrArray  *remote,
 }
 
 static gboolean
+remote_id_is_linked (CohortWorkspace *ws,
+                     gint64           remote_id)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (ws, "SELECT 1 FROM sync_links WHERE remote_id = ?", NULL);
+  gboolean linked;
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_int64 (stmt, 1, remote_id);
+  linked = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return linked;
+}
+
+/* The remote segment an unconfirmed create of @item made, if any: the one
+ * whose description carries create_ref; failing that (a server that drops
+ * descriptions), a manual segment of the same name created since the
+ * create was first tried that no other local segment owns. */
+static CohortCioSegment *
+find_created (Ctx       *ctx,
+              GPtrArray *remote,
+              Item      *item)
+{
+  CohortCioSegment *found = find_remote_by_ref (remote, item->link.create_ref);
+
+  if (found != NULL || item->link.pending_since == 0)
+    return found;
+  for (guint i = 0; i < remote->len; i++)
+    {
+      CohortCioSegment *segment = g_ptr_array_index (remote, i);
+
+      if (g_strcmp0 (segment->type, "manual") == 0 &&
+          g_strcmp0 (segment->name, item->link.remote_name) == 0 &&
+          segment->created_at >= item->link.pending_since - 600 &&
+          !remote_id_is_linked (ctx->ws, segment->id))
+        return segment;
+    }
+  return NULL;
+}
+
+static gboolean
 record_linked (Ctx      *ctx,
                Item     *item,
                gint64    remote_id,
@@ -1055,6 +1098,9 @@ record_pending (Ctx      *ctx,
   if (!finish_transaction (ctx->ws, ok, error))
     return FALSE;
   item->link.state = LINK_PENDING;
+  item->link.pending_since = now_seconds ();
+  g_free (item->link.remote_name);
+  item->link.remote_name = g_strdup (item->name);
   g_free (item->link.create_ref);
   item->link.create_ref = g_steal_pointer (&ref);
   return TRUE;
@@ -1157,7 +1203,7 @@ ensure_created (Ctx   *ctx,
           fail_segment (ctx, item, error);
           return FALSE;
         }
-      found = find_remote_by_ref (remote, item->link.create_ref);
+      found = find_created (ctx, remote, item);
       if (found != NULL)
         {
           if (!record_linked (ctx, item, found->id, &error))
@@ -1212,7 +1258,7 @@ ensure_created (Ctx   *ctx,
           fail_segment (ctx, item, error);
           return FALSE;
         }
-      found = find_remote_by_ref (remote, item->link.create_ref);
+      found = find_created (ctx, remote, item);
       if (found != NULL)
         {
           g_clear_error (&error);
@@ -1408,7 +1454,7 @@ push_delete (Ctx  *ctx,
           fail (ctx, error);
           return;
         }
-      found = find_remote_by_ref (remote, item->link.create_ref);
+      found = find_created (ctx, remote, item);
       remote_id = found ? found->id : 0;
     }
   else if (item->link.state != LINK_LINKED)
