@@ -84,26 +84,6 @@ print_rejections_to_stderr (const char *file,
     }
 }
 
-static void
-on_progress (guint64  rows,
-             guint64  bytes,
-             guint64  total,
-             gpointer user_data)
-{
-  static gint64 last = 0;
-  gint64 now = g_get_monotonic_time ();
-
-  /* A few times a second is enough for a person. */
-  if (now - last < G_USEC_PER_SEC / 8 && bytes < total)
-    return;
-  last = now;
-  if (total > 0)
-    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
-                (int) (bytes * 100 / MAX (total, 1)));
-  else
-    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows"), rows);
-}
-
 static JsonNode *
 report_to_json (CohortImporter *importer)
 {
@@ -243,20 +223,17 @@ import_customers (CohortCli *cli, int argc, char **argv)
     {
       char c;
 
-      if (!cohort_csv_delimiter_from_string (delimiter, &c))
-        return cohort_cli_fail (cli, COHORT_EXIT_USAGE,
-                                _("Unknown delimiter “%s”: expected , ; | or tab"), delimiter);
+      if (!cohort_cli_parse_delimiter (cli, delimiter, &c, &code))
+        return code;
       cohort_importer_set_delimiter (importer, c);
     }
   if (encoding != NULL)
     {
-      CohortCsvEncoding e;
+      int e;
 
-      if (!cohort_csv_encoding_from_string (encoding, &e))
-        return cohort_cli_fail (cli, COHORT_EXIT_USAGE,
-                                _("Unknown encoding “%s”: expected UTF-8, UTF-16LE, UTF-16BE "
-                                  "or WINDOWS-1252"), encoding);
-      cohort_importer_set_encoding (importer, e);
+      if (!cohort_cli_parse_encoding (cli, encoding, &e, &code))
+        return code;
+      cohort_importer_set_encoding (importer, (CohortCsvEncoding) e);
     }
   cohort_importer_set_id_column (importer, id_column);
   cohort_importer_set_email_column (importer, email_column);
@@ -287,11 +264,11 @@ import_customers (CohortCli *cli, int argc, char **argv)
   if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
     return COHORT_EXIT_FAILED;
   if (cohort_cli_stderr_is_tty ())
-    cohort_importer_set_progress_func (importer, on_progress, NULL, NULL);
+    cohort_importer_set_progress_func (importer, cohort_cli_import_progress, NULL, NULL);
 
   ok = cohort_importer_run (importer, ws, cli->cancellable, &error);
   if (cohort_cli_stderr_is_tty ())
-    g_printerr ("\r\033[K");
+    cohort_cli_progress_done ();
 
   if (!ok && !g_error_matches (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED))
     return cohort_cli_fail_error (cli, error);

@@ -87,6 +87,13 @@ cohort_cli_import_progress (guint64  rows,
                             guint64  total,
                             gpointer user_data)
 {
+  static gint64 last = 0;
+  gint64 now = g_get_monotonic_time ();
+
+  /* A few times a second is enough for a person. */
+  if (now - last < G_USEC_PER_SEC / 8 && bytes < total)
+    return;
+  last = now;
   if (total > 0)
     g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
                 (int) (bytes * 100 / MAX (total, 1)));
