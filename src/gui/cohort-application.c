@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-application.h"
+#include "cohort-preferences-window.h"
 #include "cohort-window.h"
 
 struct _CohortApplication
@@ -130,7 +131,18 @@ about_activated (GSimpleAction *action,
   gtk_window_present (about);
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (cohort_preferences_window_new (parent)));
+}
+
 static const GActionEntry app_entries[] = {
+  { .name = "preferences", .activate = preferences_activated },
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
 };
@@ -143,6 +155,7 @@ cohort_application_startup (GApplication *application)
     const char *accels[3];
   } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
     { "win.create-segment", { "<Control>n", NULL } },
     { "win.new-workspace", { "<Control><Shift>n", NULL } },
     { "win.open-workspace", { "<Control>o", NULL } },

@@ -13,6 +13,7 @@
 #include "cohort-segment-dialog.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
+#include "cohort-sync-dialog.h"
 #include "cohort-window.h"
 
 struct _CohortWindow
@@ -117,6 +118,8 @@ update_actions (CohortWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-segment", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preview-sync", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.edit-segment", has_selection);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-active", has_selection);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.duplicate-segment", has_selection);
@@ -580,6 +583,22 @@ refresh_activated (GtkWidget  *widget,
     reload_segments (self);
 }
 
+/* Sync with Customer.io */
+
+static void
+sync_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  gboolean preview = g_strcmp0 (action_name, "win.preview-sync") == 0;
+
+  if (self->workspace != NULL)
+    gtk_window_present (GTK_WINDOW (cohort_sync_dialog_new (GTK_WINDOW (self), self->workspace,
+                                                            preview ? COHORT_SYNC_DIALOG_PREVIEW
+                                                                    : COHORT_SYNC_DIALOG_SYNC)));
+}
+
 /* Workspaces */
 
 static void
@@ -958,6 +977,8 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_activated);
   gtk_widget_class_install_action (widget_class, "win.new-workspace", NULL, new_workspace_activated);
   gtk_widget_class_install_action (widget_class, "win.open-workspace", NULL, open_workspace_activated);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
+  gtk_widget_class_install_action (widget_class, "win.preview-sync", NULL, sync_activated);
 }
 
 static void
