@@ -372,6 +372,27 @@ cohort_customers_list (CohortWorkspace  *ws,
   return cohort_customers_find (ws, NULL, COHORT_CUSTOMERS_SORT_ORDINAL, FALSE, offset, limit, error);
 }
 
+/* Steps @stmt to the end: a GPtrArray of CohortCustomer, or NULL on error. */
+static GPtrArray *
+collect_rows (CohortWorkspace  *ws,
+              sqlite3_stmt     *stmt,
+              GHashTable       *attributes,
+              GError          **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, customer_from_row (stmt, attributes));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      cohort_workspace_db_error (ws, error, _("listing customers"));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
 GPtrArray *
 cohort_customers_list_after (CohortWorkspace  *ws,
                              gint64            after,
@@ -379,9 +400,7 @@ cohort_customers_list_after (CohortWorkspace  *ws,
                              GError          **error)
 {
   g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(GPtrArray) list = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   attributes = load_attributes (ws, error);
   if (attributes == NULL)
@@ -392,16 +411,7 @@ cohort_customers_list_after (CohortWorkspace  *ws,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, after);
   sqlite3_bind_int64 (stmt, 2, limit < 0 ? -1 : limit);
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, customer_from_row (stmt, attributes));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      cohort_workspace_db_error (ws, error, _("listing customers"));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (ws, stmt, attributes, error);
 }
 
 /* A LIKE pattern matching @search anywhere, with \ as the escape. */
@@ -461,11 +471,9 @@ cohort_customers_find (CohortWorkspace      *ws,
     { "email IS NULL, email, ordinal", "email IS NULL, email DESC, ordinal DESC" },
   };
   g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(GPtrArray) list = NULL;
   g_autofree char *pattern = NULL;
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail ((guint) sort < G_N_ELEMENTS (orders), NULL);
 
@@ -485,16 +493,7 @@ cohort_customers_find (CohortWorkspace      *ws,
     }
   sqlite3_bind_int64 (stmt, 2, limit < 0 ? -1 : limit);
   sqlite3_bind_int64 (stmt, 3, MAX (offset, 0));
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, customer_from_row (stmt, attributes));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      cohort_workspace_db_error (ws, error, _("listing customers"));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (ws, stmt, attributes, error);
 }
 
 static int
