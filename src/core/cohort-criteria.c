@@ -338,7 +338,8 @@ parse_scalar (Parser        *p,
                       node_type_name (node));
 }
 
-/* A JSON number, or a string that reads as one. */
+/* A JSON number (spec: gt/gte/lt/lte/between take numbers; "30" is a
+ * string, a wrong value type). */
 static gboolean
 parse_number_value (Parser    *p,
                     JsonNode  *node,
@@ -350,14 +351,6 @@ parse_number_value (Parser    *p,
       *out = json_node_get_double (node);
       if (isfinite (*out))
         return TRUE;
-    }
-  else if (node_is_string (node))
-    {
-      const char *s = json_node_get_string (node);
-
-      if (cohort_value_parse_number (s, strlen (s), out))
-        return TRUE;
-      return parser_fail (p, error, _("“%s” is not a number"), s);
     }
   return parser_fail (p, error, _("must be a number, not %s"), node_type_name (node));
 }

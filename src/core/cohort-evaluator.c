@@ -220,10 +220,9 @@ scalar_eq (const CohortScalar *v, gsize v_len, const CohortColumn *c, guint32 co
 {
   guint8 f = c->flags[code];
 
-  if (v->boolean == COHORT_BOOL_TRUE)
-    return (f & COHORT_ENTRY_TRUE) != 0;
-  if (v->boolean == COHORT_BOOL_FALSE)
-    return (f & COHORT_ENTRY_FALSE) != 0;
+  /* spec/criteria.md: numbers when both sides read as numbers, else text,
+   * case-sensitive; a JSON boolean is the text "true" or "false" (is_true
+   * and is_false are the lenient operators). */
   if (v->is_number)
     return (f & COHORT_ENTRY_NUMBER) != 0 && c->numbers[code] == v->number;
   return c->offsets[code + 1] - c->offsets[code] - 1 == v_len &&
