@@ -160,6 +160,7 @@ cohort_application_startup (GApplication *application)
     { "win.new-workspace", { "<Control><Shift>n", NULL } },
     { "win.open-workspace", { "<Control>o", NULL } },
     { "win.search", { "<Control>f", NULL } },
+    { "win.import-customers", { "<Control>i", NULL } },
     { "win.refresh", { "F5", "<Control>r", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };

@@ -9,6 +9,7 @@
 
 #include "cohort-customers-view.h"
 #include "cohort-evaluator.h"
+#include "cohort-import-dialog.h"
 #include "cohort-segment.h"
 #include "cohort-segment-dialog.h"
 #include "cohort-segment-page.h"
@@ -23,6 +24,7 @@ struct _CohortWindow
   CohortWorkspace *workspace;
   GSettings *settings;               /* NULL when the schema is not installed */
   GtkFileChooserNative *chooser;
+  GtkFileChooserNative *import_chooser;
   GCancellable *count_cancellable;   /* member counts being evaluated */
 
   /* What Undo needs after a delete, while its toast is shown. */
@@ -120,6 +122,7 @@ update_actions (CohortWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preview-sync", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-customers", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.edit-segment", has_selection);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-active", has_selection);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.duplicate-segment", has_selection);
@@ -583,6 +586,92 @@ refresh_activated (GtkWidget  *widget,
     reload_segments (self);
 }
 
+/* Importing customers */
+
+static void
+import_file (CohortWindow *self,
+             GFile        *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  CohortImportDialog *dialog;
+
+  if (self->workspace == NULL || path == NULL)
+    return;
+
+  dialog = cohort_import_dialog_new (GTK_WINDOW (self), self->workspace, path);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+import_chooser_response_cb (GtkNativeDialog *chooser,
+                            int              response,
+                            CohortWindow    *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        import_file (self, file);
+    }
+
+  gtk_native_dialog_destroy (chooser);
+  g_clear_object (&self->import_chooser);
+}
+
+static void
+import_customers_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  if (self->import_chooser != NULL || self->workspace == NULL)
+    return;
+
+  self->import_chooser = gtk_file_chooser_native_new (_("Import Customers"), GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                      _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->import_chooser), TRUE);
+  gtk_file_filter_set_name (csv, _("CSV Files"));
+  gtk_file_filter_add_pattern (csv, "*.csv");
+  gtk_file_filter_add_pattern (csv, "*.CSV");
+  gtk_file_filter_add_pattern (csv, "*.txt");
+  gtk_file_filter_add_mime_type (csv, "text/csv");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->import_chooser), csv);
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->import_chooser), all);
+
+  g_signal_connect_object (self->import_chooser, "response", G_CALLBACK (import_chooser_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->import_chooser));
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         CohortWindow  *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) || self->workspace == NULL)
+    return FALSE;
+
+  /* One import at a time: the first file dropped. */
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+
+  import_file (self, files->data);
+  g_slist_free (files);
+
+  return TRUE;
+}
+
 /* Sync with Customer.io */
 
 static void
@@ -859,6 +948,9 @@ cohort_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+  if (self->import_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->import_chooser));
+  g_clear_object (&self->import_chooser);
 
   g_cancellable_cancel (self->count_cancellable);
   g_clear_object (&self->count_cancellable);
@@ -979,6 +1071,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-workspace", NULL, open_workspace_activated);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
   gtk_widget_class_install_action (widget_class, "win.preview-sync", NULL, sync_activated);
+  gtk_widget_class_install_action (widget_class, "win.import-customers", NULL, import_customers_activated);
 }
 
 static void
@@ -988,6 +1081,7 @@ cohort_window_init (CohortWindow *self)
   GSettingsSchemaSource *source;
   g_autoptr(GSettingsSchema) schema = NULL;
   GtkIconTheme *theme;
+  GtkDropTarget *drop_target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1024,6 +1118,11 @@ cohort_window_init (CohortWindow *self)
     }
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+
+  /* Drop a CSV file on the window to import it. */
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
 
   update_view (self);
 }
