@@ -487,6 +487,31 @@ test_faults_recovered (Fixture       *f,
   }
 }
 
+/* An email-only customer gets an id: Customer.io sees the same person
+ * removed by email and added by id, and keeps them. */
+static void
+test_identifier_change (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 a;
+
+  put_customers (f, 1, 3, TRUE);
+  put_email_customer (f, 10, "later@example.com", TRUE);
+  a = seg_create (f, "Alpha");
+  seg_members (f, a, TRUE, 1, 3);
+  seg_members (f, a, TRUE, 10, 10);
+  sync_ok (f, COHORT_SYNC_DEFAULT);
+  assert_converged (f);
+
+  fake_server_add_person (f->server, "later-id", "later@example.com");
+  g_assert_true (cohort_workspace_begin (f->ws, &error));
+  test_put_customer (f->ws, 10, "later-id", "later@example.com", NULL);
+  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  sync_ok (f, COHORT_SYNC_DEFAULT);
+  assert_converged (f);
+}
+
 static void
 test_unauthorized (Fixture       *f,
                    gconstpointer  data)
@@ -1137,6 +1162,7 @@ main (int    argc,
   ADD ("push", test_push_basic);
   ADD ("dry-run", test_dry_run);
   ADD ("faults", test_faults_recovered);
+  ADD ("identifier-change", test_identifier_change);
   ADD ("unauthorized", test_unauthorized);
   ADD ("remote-deleted", test_remote_deleted);
   ADD ("delete", test_delete_segment);

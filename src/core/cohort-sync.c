@@ -643,12 +643,12 @@ build_plan (CohortWorkspace  *ws,
                                           item->name, item->link.remote_name));
       if (item->link.state != LINK_LINKED)
         add_action (plan, COHORT_SYNC_ACTION_CREATE, item, 0, 1);
-      if (item_n_add (item) > 0)
-        add_action (plan, COHORT_SYNC_ACTION_ADD, item, item_n_add (item),
-                    item_add_requests (item, TRUE));
       if (item_n_remove (item) > 0)
         add_action (plan, COHORT_SYNC_ACTION_REMOVE, item, item_n_remove (item),
                     item_add_requests (item, FALSE));
+      if (item_n_add (item) > 0)
+        add_action (plan, COHORT_SYNC_ACTION_ADD, item, item_n_add (item),
+                    item_add_requests (item, TRUE));
     }
 
   if (identify)
@@ -1384,7 +1384,10 @@ push_segment (Ctx  *ctx,
         }
     }
 
-  if (!push_membership (ctx, item, TRUE) || !push_membership (ctx, item, FALSE))
+  /* Removals first: when a customer's identifier changed (an email-only
+   * customer got an id), removing the old one and then adding the new one
+   * leaves the person in; the other order would take them out. */
+  if (!push_membership (ctx, item, FALSE) || !push_membership (ctx, item, TRUE))
     return;
 
   /* Customer.io ignores ids it does not know: compare the counts. */
