@@ -271,11 +271,10 @@ store_done_cb (GObject      *source,
         return;
       /* Not the keys: only what the keyring said. */
       g_debug ("Could not store the credentials: %s", error->message);
-      message = g_strdup_printf (_("Your Site ID and keys could not be saved: the keyring is not "
-                                   "available (%s). Set up or unlock a keyring such as GNOME "
-                                   "Keyring, then change a field to save again. Until then, the "
-                                   "command line can read them from the COHORT_SITE_ID, "
-                                   "COHORT_TRACK_API_KEY and COHORT_APP_API_KEY variables."),
+      message = g_strdup_printf (_("Could not save to the keyring: %s. Set up or unlock a keyring "
+                                   "(such as GNOME Keyring), then edit a field to try again. The "
+                                   "command line can also read the keys from COHORT_SITE_ID, "
+                                   "COHORT_TRACK_API_KEY and COHORT_APP_API_KEY."),
                                  error->message);
       show_keyring_message (self, message, TRUE);
     }

@@ -41,6 +41,7 @@ struct _CohortSyncDialog
   GtkLabel *progress_label;
   AdwStatusPage *result_page;
   AdwPreferencesGroup *failures_group;
+  GtkButton *result_preferences_button;
   AdwPreferencesGroup *segments_group;
   AdwPreferencesGroup *result_notes_group;
   AdwStatusPage *error_page;
@@ -92,8 +93,11 @@ show_page (CohortSyncDialog *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   finished ? _("Close") : _("Cancel"),
                                   -1);
+  /* Enter: Sync Now in the preview, Close at the end. */
   if (preview)
     gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->sync_button));
+  else if (finished)
+    gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->cancel_button));
   else
     gtk_window_set_default_widget (GTK_WINDOW (self), NULL);
 }
@@ -376,6 +380,10 @@ show_report (CohortSyncDialog *self,
     add_row (self, self->failures_group, "dialog-error-symbolic", error->message, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->failures_group),
                           n_failures > 0 || (error != NULL && !cancelled));
+  /* A refused key is fixed in Preferences. */
+  gtk_widget_set_visible (GTK_WIDGET (self->result_preferences_button),
+                          !cancelled && (g_error_matches (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNAUTHORIZED) ||
+                                         g_error_matches (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL)));
 
   for (guint i = 0; report->segments != NULL && i < report->segments->len; i++)
     {
@@ -635,6 +643,7 @@ cohort_sync_dialog_class_init (CohortSyncDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, progress_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, result_page);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, failures_group);
+  gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, result_preferences_button);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, segments_group);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, result_notes_group);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, error_page);

@@ -31,6 +31,28 @@ unset_credentials (void)
     g_unsetenv (cohort_vars[i]);
 }
 
+/* With COHORT_SCREENSHOT_DIR set, saves the screen as DIR/NAME.png (for a
+ * person to look at; nothing is compared). */
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autofree char *command = NULL;
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  if (dir == NULL)
+    return;
+
+  /* Let the windows map and draw. */
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+
+  path = g_build_filename (dir, name, NULL);
+  command = g_strdup_printf ("import -window root %s.png", path);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+}
+
 static gboolean
 wait_busy_prefs (gpointer data)
 {
@@ -146,6 +168,10 @@ test_url_validation (UiFixture     *f,
       g_assert_true (cohort_preferences_window_is_valid (prefs));
     }
 
+  set_field (prefs, "track_url_row", "http://example.com");
+  screenshot ("prefs-invalid-url");
+  set_field (prefs, "track_url_row", "");
+
   /* The App API address is checked the same way. */
   set_field (prefs, "app_url_row", "http://cio.example.net");
   g_assert_true (gtk_widget_has_css_class (app_row, "error"));
@@ -184,6 +210,7 @@ test_keyring_unavailable (UiFixture     *f,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (label)));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "error"));
   g_assert_nonnull (strstr (gtk_label_get_label (label), "keyring"));
+  screenshot ("prefs-no-keyring");
   /* Never a key in the message. */
   g_assert_null (strstr (gtk_label_get_label (label), "track-secret"));
 
@@ -219,12 +246,14 @@ test_preview_sync (UiFixture     *f,
   g_assert_nonnull (strstr (titles, "create"));
   g_assert_nonnull (strstr (titles, "Newsletter"));
   g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "sync_button")));
+  screenshot ("preview-sync");
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (dialog)) == SYNC_CHILD (dialog, "sync_button"));
 
   /* Sync Now without credentials: a clear message and a way to enter them. */
   ui_click (SYNC_CHILD (dialog, "sync_button"));
   wait_page (dialog, "error");
   g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "preferences_button")));
+  screenshot ("sync-no-credentials");
   g_assert_cmpstr (adw_status_page_get_title (SYNC_CHILD (dialog, "error_page")), ==,
                    "Connect to Customer.io First");
 
@@ -267,6 +296,7 @@ test_sync (UiFixture     *f,
   g_assert_nonnull (strstr (titles, "Trial users"));
   g_assert_nonnull (strstr (titles, "Churned"));
   g_assert_false (gtk_widget_get_visible (SYNC_CHILD (dialog, "failures_group")));
+  screenshot ("sync-result");
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_iterate ();
 
@@ -282,7 +312,7 @@ test_sync (UiFixture     *f,
 
   /* A refused key: the sync stops and the message names the key. */
   g_setenv ("COHORT_APP_API_KEY", "wrong", TRUE);
-  cohort_segments_create (cohort_window_get_workspace (f->window), "Later", COHORT_SEGMENT_MANUAL, "", NULL);
+  ui_add (f, "Later", COHORT_SEGMENT_MANUAL);
   dialog = cohort_sync_dialog_new (GTK_WINDOW (f->window), cohort_window_get_workspace (f->window),
                                    COHORT_SYNC_DIALOG_SYNC);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -290,8 +320,12 @@ test_sync (UiFixture     *f,
     ui_wait_until (wait_sync_idle, dialog);
   g_assert_false (cohort_sync_dialog_get_busy (dialog));
   g_test_message ("page after a refused key: %s", cohort_sync_dialog_get_page (dialog));
-  g_assert_true (g_str_equal (cohort_sync_dialog_get_page (dialog), "result") ||
-                 g_str_equal (cohort_sync_dialog_get_page (dialog), "error"));
+  screenshot ("sync-refused-key");
+  g_assert_cmpstr (cohort_sync_dialog_get_page (dialog), ==, "result");
+  titles = (g_free (titles), titles_of (SYNC_CHILD (dialog, "failures_group")));
+  g_assert_nonnull (strstr (titles, "App API key"));
+  g_assert_null (strstr (titles, "wrong"));
+  g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "result_preferences_button")));
 
   unset_credentials ();
 }
@@ -332,12 +366,14 @@ test_cancel_sync (UiFixture     *f,
   }
   g_assert_cmpstr (cohort_sync_dialog_get_page (dialog), ==, "progress");
   g_assert_true (fake_server_wait_requests (server, 1, 5000));
+  screenshot ("sync-progress");
 
   /* Escape cancels and the dialog stays to say so. */
   gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL);
   ui_iterate ();
   wait_page (dialog, "result");
   g_assert_cmpstr (adw_status_page_get_title (SYNC_CHILD (dialog, "result_page")), ==, "Sync Cancelled");
+  screenshot ("sync-cancelled");
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_iterate ();
 
