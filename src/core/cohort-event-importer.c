@@ -12,6 +12,7 @@
 #include "cohort-attrs.h"
 #include "cohort-customers.h"
 #include "cohort-event-importer.h"
+#include "cohort-progress-private.h"
 #include "cohort-value.h"
 
 #define CHECK_EVERY_ROWS 4096
@@ -188,6 +189,8 @@ typedef struct
   GPtrArray           *owned;           /* strings the entries point to */
   GByteArray          *blob;
   gint64               now;
+  CohortProgressFunc   progress_func;
+  gpointer             progress_data;
   gboolean             bulk;            /* indexes dropped: duplicates found with @keys */
   guint64             *keys;            /* open addressing set of dedupe keys (0 = empty) */
   guint64              n_keys;
@@ -738,10 +741,9 @@ add_rejection (CohortEventImporter *self,
 static void
 report_progress (Import *im)
 {
-  if (im->self->progress_func)
-    im->self->progress_func (im->self->rows, cohort_csv_reader_get_bytes_read (im->reader),
-                             cohort_csv_reader_get_total_bytes (im->reader),
-                             im->self->progress_data);
+  if (im->progress_func)
+    im->progress_func (im->self->rows, cohort_csv_reader_get_bytes_read (im->reader),
+                       cohort_csv_reader_get_total_bytes (im->reader), im->progress_data);
 }
 
 static gboolean
@@ -864,11 +866,13 @@ prepare_attribute_columns (Import   *im,
   return TRUE;
 }
 
-gboolean
-cohort_event_importer_run (CohortEventImporter  *self,
-                           CohortWorkspace      *ws,
-                           GCancellable         *cancellable,
-                           GError              **error)
+static gboolean
+run_internal (CohortEventImporter  *self,
+              CohortWorkspace      *ws,
+              CohortProgressFunc    progress_func,
+              gpointer              progress_data,
+              GCancellable         *cancellable,
+              GError              **error)
 {
   g_autoptr(CohortCsvReader) reader = NULL;
   Import im = { 0 };
@@ -893,6 +897,8 @@ cohort_event_importer_run (CohortEventImporter  *self,
 
   im.self = self;
   im.ws = ws;
+  im.progress_func = progress_func;
+  im.progress_data = progress_data;
   im.reader = reader;
   im.now = g_get_real_time () / G_USEC_PER_SEC;
   im.attr_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -955,64 +961,29 @@ out:
   return ok;
 }
 
+gboolean
+cohort_event_importer_run (CohortEventImporter  *self,
+                           CohortWorkspace      *ws,
+                           GCancellable         *cancellable,
+                           GError              **error)
+{
+  return run_internal (self, ws, self->progress_func, self->progress_data, cancellable, error);
+}
+
 /* ---- in a thread ------------------------------------------------------ */
 
 typedef struct
 {
-  char         *workspace_path;
-  GMainContext *context;
-  CohortImportProgressFunc func;
-  gpointer      data;
-  GMutex        lock;
-  guint64       rows, bytes, total;
-  gboolean      scheduled;
-  gint64        last;
+  char                *workspace_path;
+  CohortProgressRelay *relay;
 } AsyncData;
 
 static void
 async_data_free (AsyncData *d)
 {
   g_free (d->workspace_path);
-  g_main_context_unref (d->context);
-  g_mutex_clear (&d->lock);
+  g_clear_pointer (&d->relay, cohort_progress_relay_unref);
   g_free (d);
-}
-
-static gboolean
-deliver_progress (gpointer user_data)
-{
-  GTask *task = user_data;
-  AsyncData *d = g_task_get_task_data (task);
-  guint64 rows, bytes, total;
-
-  g_mutex_lock (&d->lock);
-  rows = d->rows; bytes = d->bytes; total = d->total;
-  d->scheduled = FALSE;
-  g_mutex_unlock (&d->lock);
-  if (d->func)
-    d->func (rows, bytes, total, d->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-thread_progress (guint64 rows, guint64 bytes, guint64 total, gpointer user_data)
-{
-  GTask *task = user_data;
-  AsyncData *d = g_task_get_task_data (task);
-  gint64 now = g_get_monotonic_time ();
-  gboolean schedule = FALSE;
-
-  g_mutex_lock (&d->lock);
-  d->rows = rows; d->bytes = bytes; d->total = total;
-  if (!d->scheduled && (now - d->last >= G_USEC_PER_SEC / 10 || (total > 0 && bytes >= total)))
-    {
-      d->scheduled = schedule = TRUE;
-      d->last = now;
-    }
-  g_mutex_unlock (&d->lock);
-  if (schedule)
-    g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, deliver_progress,
-                                g_object_ref (task), g_object_unref);
 }
 
 static void
@@ -1025,9 +996,6 @@ run_thread (GTask        *task,
   AsyncData *d = task_data;
   g_autoptr(CohortWorkspace) ws = NULL;
   GError *error = NULL;
-  CohortImportProgressFunc func = self->progress_func;
-  gpointer data = self->progress_data;
-  GDestroyNotify destroy = self->progress_destroy;
 
   ws = cohort_workspace_open (d->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
   if (ws == NULL)
@@ -1035,19 +1003,11 @@ run_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  /* Progress goes through the caller's main context. */
-  d->func = func;
-  d->data = data;
-  self->progress_func = thread_progress;
-  self->progress_data = task;
-  self->progress_destroy = NULL;
-  if (cohort_event_importer_run (self, ws, cancellable, &error))
+  if (run_internal (self, ws, d->relay ? cohort_progress_relay_post : NULL, d->relay,
+                    cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
-  self->progress_func = func;
-  self->progress_data = data;
-  self->progress_destroy = destroy;
 }
 
 void
@@ -1061,8 +1021,8 @@ cohort_event_importer_run_async (CohortEventImporter *self,
   AsyncData *d = g_new0 (AsyncData, 1);
 
   d->workspace_path = g_strdup (workspace_path);
-  d->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&d->lock);
+  if (self->progress_func != NULL)
+    d->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
   g_task_set_source_tag (task, cohort_event_importer_run_async);
   g_task_set_task_data (task, d, (GDestroyNotify) async_data_free);
   g_task_run_in_thread (task, run_thread);

@@ -16,6 +16,7 @@
 
 #include "cohort-attrs.h"
 #include "cohort-importer.h"
+#include "cohort-progress-private.h"
 #include "cohort-value.h"
 
 #define IMPORT_CACHE_KIB   (64 * 1024)
@@ -1341,70 +1342,16 @@ cohort_importer_run (CohortImporter  *self,
 
 typedef struct
 {
-  GMutex         lock;
-  GMainContext  *context;
-  CohortImporter *self;
-  guint64        rows, bytes, total;
-  gboolean       pending;
-  gint64         last_post;
-  char          *workspace_path;
+  char                *workspace_path;
+  CohortProgressRelay *relay;
 } AsyncData;
 
 static void
 async_data_free (AsyncData *data)
 {
-  g_mutex_clear (&data->lock);
-  g_main_context_unref (data->context);
   g_free (data->workspace_path);
+  g_clear_pointer (&data->relay, cohort_progress_relay_unref);
   g_free (data);
-}
-
-static gboolean
-deliver_progress (gpointer user_data)
-{
-  GTask *task = user_data;
-  AsyncData *data = g_task_get_task_data (task);
-  CohortImporter *self = g_task_get_source_object (task);
-  guint64 rows, bytes, total;
-
-  g_mutex_lock (&data->lock);
-  rows = data->rows;
-  bytes = data->bytes;
-  total = data->total;
-  data->pending = FALSE;
-  g_mutex_unlock (&data->lock);
-
-  if (self->progress_func && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    self->progress_func (rows, bytes, total, self->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-thread_progress (guint64  rows,
-                 guint64  bytes,
-                 guint64  total,
-                 gpointer user_data)
-{
-  GTask *task = user_data;
-  AsyncData *data = g_task_get_task_data (task);
-  gint64 now = g_get_monotonic_time ();
-  gboolean post;
-
-  g_mutex_lock (&data->lock);
-  data->rows = rows;
-  data->bytes = bytes;
-  data->total = total;
-  post = !data->pending && (now - data->last_post >= G_USEC_PER_SEC / 10 || bytes == total);
-  if (post)
-    {
-      data->pending = TRUE;
-      data->last_post = now;
-    }
-  g_mutex_unlock (&data->lock);
-
-  if (post)
-    g_main_context_invoke_full (data->context, G_PRIORITY_DEFAULT, deliver_progress,
-                                g_object_ref (task), g_object_unref);
 }
 
 static void
@@ -1425,7 +1372,7 @@ run_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  ok = run_internal (self, ws, self->progress_func ? thread_progress : NULL, task,
+  ok = run_internal (self, ws, data->relay ? cohort_progress_relay_post : NULL, data->relay,
                      cancellable, &error);
   if (ok)
     g_task_return_boolean (task, TRUE);
@@ -1449,9 +1396,9 @@ cohort_importer_run_async (CohortImporter      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cohort_importer_run_async);
   data = g_new0 (AsyncData, 1);
-  g_mutex_init (&data->lock);
-  data->context = g_main_context_ref_thread_default ();
   data->workspace_path = g_strdup (workspace_path);
+  if (self->progress_func != NULL)
+    data->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
   g_task_set_task_data (task, data, (GDestroyNotify) async_data_free);
   g_task_run_in_thread (task, run_thread);
 }

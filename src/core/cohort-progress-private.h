@@ -1,0 +1,34 @@
+/* cohort-progress-private.h: progress from a worker thread to the caller's
+ * main context, at most ten times a second (and always the last report)
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef void (*CohortProgressFunc) (guint64  rows,
+                                    guint64  bytes,
+                                    guint64  total_bytes,
+                                    gpointer user_data);
+
+typedef struct _CohortProgressRelay CohortProgressRelay;
+
+/* Delivers to @func in the thread-default main context of the caller;
+ * nothing is delivered once @cancellable is cancelled. */
+CohortProgressRelay *cohort_progress_relay_new   (CohortProgressFunc   func,
+                                                  gpointer             user_data,
+                                                  GCancellable        *cancellable);
+void                 cohort_progress_relay_unref (CohortProgressRelay *relay);
+/* A CohortProgressFunc for the worker: @relay is its user_data. */
+void                 cohort_progress_relay_post  (guint64              rows,
+                                                  guint64              bytes,
+                                                  guint64              total_bytes,
+                                                  gpointer             relay);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortProgressRelay, cohort_progress_relay_unref)
+
+G_END_DECLS

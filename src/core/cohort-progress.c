@@ -1,0 +1,102 @@
+/* cohort-progress.c: progress from a worker thread to the caller's main context
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "cohort-progress-private.h"
+
+struct _CohortProgressRelay
+{
+  gatomicrefcount     ref;
+  GMutex              lock;
+  GMainContext       *context;
+  GCancellable       *cancellable;
+  CohortProgressFunc  func;
+  gpointer            user_data;
+  guint64             rows, bytes, total;
+  gboolean            pending;
+  gint64              last_post;
+};
+
+CohortProgressRelay *
+cohort_progress_relay_new (CohortProgressFunc  func,
+                           gpointer            user_data,
+                           GCancellable       *cancellable)
+{
+  CohortProgressRelay *relay = g_new0 (CohortProgressRelay, 1);
+
+  g_atomic_ref_count_init (&relay->ref);
+  g_mutex_init (&relay->lock);
+  relay->context = g_main_context_ref_thread_default ();
+  relay->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  relay->func = func;
+  relay->user_data = user_data;
+  return relay;
+}
+
+static CohortProgressRelay *
+relay_ref (CohortProgressRelay *relay)
+{
+  g_atomic_ref_count_inc (&relay->ref);
+  return relay;
+}
+
+void
+cohort_progress_relay_unref (CohortProgressRelay *relay)
+{
+  if (relay == NULL || !g_atomic_ref_count_dec (&relay->ref))
+    return;
+  g_mutex_clear (&relay->lock);
+  g_main_context_unref (relay->context);
+  g_clear_object (&relay->cancellable);
+  g_free (relay);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  CohortProgressRelay *relay = data;
+  guint64 rows, bytes, total;
+
+  g_mutex_lock (&relay->lock);
+  rows = relay->rows;
+  bytes = relay->bytes;
+  total = relay->total;
+  relay->pending = FALSE;
+  g_mutex_unlock (&relay->lock);
+
+  if (relay->func != NULL &&
+      (relay->cancellable == NULL || !g_cancellable_is_cancelled (relay->cancellable)))
+    relay->func (rows, bytes, total, relay->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cohort_progress_relay_post (guint64  rows,
+                            guint64  bytes,
+                            guint64  total,
+                            gpointer data)
+{
+  CohortProgressRelay *relay = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean post;
+
+  g_mutex_lock (&relay->lock);
+  relay->rows = rows;
+  relay->bytes = bytes;
+  relay->total = total;
+  post = !relay->pending &&
+         (now - relay->last_post >= G_USEC_PER_SEC / 10 || (total > 0 && bytes >= total));
+  if (post)
+    {
+      relay->pending = TRUE;
+      relay->last_post = now;
+    }
+  g_mutex_unlock (&relay->lock);
+
+  if (post)
+    g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, deliver,
+                                relay_ref (relay), (GDestroyNotify) cohort_progress_relay_unref);
+}
