@@ -1,0 +1,496 @@
+/* test-criteria-builder.c: the criteria builder, driven through its widgets
+ *
+ * Copyright 2026 The Cohort developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "cohort-criteria.h"
+#include "cohort-criteria-builder.h"
+#include "cohort-importer.h"
+#include "cohort-segment-page.h"
+#include "cohort-ui-test.h"
+
+#define BUILDER_CHILD(b, name) TEMPLATE_CHILD (b, COHORT_TYPE_CRITERIA_BUILDER, name)
+#define GROUP_CHILD(g, name) TEMPLATE_CHILD (g, COHORT_TYPE_CONDITION_GROUP, name)
+#define ROW_CHILD(r, name) TEMPLATE_CHILD (r, COHORT_TYPE_CONDITION_ROW, name)
+
+typedef struct
+{
+  UiFixture ui;
+  CohortWorkspace *ws;
+  CohortSegment *segment;
+  GtkWindow *window;
+  CohortCriteriaBuilder *builder;
+} Fixture;
+
+/* 20 customers: every 4th is on "pro"; ages 17, 19, ..., 55. */
+static void
+import_customers (Fixture *f)
+{
+  g_autoptr(GString) csv = g_string_new ("id,email,plan,age\n");
+  g_autofree char *path = g_build_filename (f->ui.dir, "customers.csv", NULL);
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 1; i <= 20; i++)
+    g_string_append_printf (csv, "c%02u,person%u@example.com,%s,%u\n",
+                            i, i, i % 4 == 0 ? "pro" : "free", 15 + 2 * i);
+  g_assert_true (g_file_set_contents (path, csv->str, (gssize) csv->len, NULL));
+
+  importer = cohort_importer_new (path);
+  g_assert_true (cohort_importer_run (importer, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  ui_iterate ();
+}
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  ui_fixture_set_up (&f->ui, data);
+  f->ws = g_object_ref (cohort_window_get_workspace (f->ui.window));
+  import_customers (f);
+  f->segment = ui_create (&f->ui, "Builder", COHORT_SEGMENT_DATA_DRIVEN);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 800, 700);
+  f->builder = COHORT_CRITERIA_BUILDER (cohort_criteria_builder_new ());
+  gtk_window_set_child (f->window, GTK_WIDGET (f->builder));
+  cohort_criteria_builder_set_segment (f->builder, f->ws, f->segment);
+  gtk_window_present (f->window);
+  ui_iterate ();
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_object_ref (f->builder);
+  gtk_window_destroy (f->window);
+  ui_iterate ();
+  g_assert_finalize_object (f->builder);
+  g_clear_object (&f->segment);
+  g_clear_object (&f->ws);
+  ui_fixture_tear_down (&f->ui, data);
+}
+
+typedef struct
+{
+  CohortCriteriaBuilder *builder;
+  gint64 count;
+} CountWait;
+
+static gboolean
+count_is (gpointer data)
+{
+  CountWait *w = data;
+
+  return cohort_criteria_builder_get_match_count (w->builder) == w->count;
+}
+
+/* Waits for the live count (and checks that the label says it). */
+static void
+assert_count (Fixture *f,
+              gint64   count)
+{
+  CountWait w = { f->builder, count };
+  g_autofree char *prefix = g_strdup_printf ("%" G_GINT64_FORMAT " ", count);
+
+  g_assert_true (ui_wait_until (count_is, &w));
+  if (count < 0)
+    g_assert_cmpstr (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), ==,
+                     "No count while a condition needs fixing");
+  else
+    g_assert_true (g_str_has_prefix (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), prefix));
+}
+
+static CohortConditionGroup *
+root (Fixture *f)
+{
+  return cohort_criteria_builder_get_root (f->builder);
+}
+
+static void
+set_text (gpointer    entry,
+          const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  ui_iterate ();
+}
+
+static void
+choose (GtkDropDown *dropdown,
+        const char  *label)
+{
+  GListModel *model = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), label) == 0)
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          ui_iterate ();
+          return;
+        }
+    }
+  g_error ("No “%s” in the drop-down", label);
+}
+
+/* Fills an attribute row: field, operator, value. */
+static void
+fill_row (CohortConditionRow *row,
+          const char         *field,
+          CohortOperator      op,
+          const char         *value)
+{
+  set_text (ROW_CHILD (row, "field_entry"), field);
+  choose (ROW_CHILD (row, "op_dropdown"), cohort_operator_get_label (op));
+  if (value != NULL)
+    set_text (ROW_CHILD (row, "value_entry"), value);
+}
+
+static CohortConditionRow *
+add_condition (CohortConditionGroup *group)
+{
+  guint n = cohort_condition_group_get_n_children (group);
+
+  ui_click (GROUP_CHILD (group, "add_condition_button"));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (group), ==, n + 1);
+  return COHORT_CONDITION_ROW (cohort_condition_group_get_child (group, n));
+}
+
+static char *
+canonical (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) criteria = cohort_criteria_parse (json, &error);
+
+  g_assert_no_error (error);
+  return cohort_criteria_to_string (criteria, FALSE);
+}
+
+static char *
+stored_criteria (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortSegment) segment = cohort_segments_get (f->ws, cohort_segment_get_id (f->segment), &error);
+
+  g_assert_no_error (error);
+  return g_strdup (cohort_segment_get_criteria (segment));
+}
+
+static gboolean
+save_enabled (Fixture *f)
+{
+  return gtk_widget_is_sensitive (BUILDER_CHILD (f->builder, "save_button"));
+}
+
+static void
+build_two_groups (Fixture *f)
+{
+  CohortConditionRow *row;
+  CohortConditionGroup *group;
+
+  /* No rules: everyone. */
+  assert_count (f, 20);
+  g_assert_false (save_enabled (f));
+
+  row = add_condition (root (f));
+  fill_row (row, "plan", COHORT_OP_EQ, "pro");
+  g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "type_label")), ==, "Text");
+  assert_count (f, 5);
+
+  ui_click (GROUP_CHILD (root (f), "add_group_button"));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 2);
+  group = COHORT_CONDITION_GROUP (cohort_condition_group_get_child (root (f), 1));
+  choose (GROUP_CHILD (group, "mode_dropdown"), "any");
+  g_assert_cmpint (cohort_condition_group_get_mode (group), ==, COHORT_GROUP_ANY);
+
+  row = COHORT_CONDITION_ROW (cohort_condition_group_get_child (group, 0));
+  fill_row (row, "age", COHORT_OP_GT, "40");
+  g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "type_label")), ==, "Number");
+  assert_count (f, 2);
+  row = add_condition (group);
+  fill_row (row, "age", COHORT_OP_LT, "24");
+  assert_count (f, 3);
+}
+
+#define TWO_GROUPS \
+  "{\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}}," \
+  " {\"or\": [{\"attribute\": {\"field\": \"age\", \"operator\": \"gt\", \"value\": 40}}," \
+  "           {\"attribute\": {\"field\": \"age\", \"operator\": \"lt\", \"value\": 24}}]}]}"
+
+static void
+test_two_groups (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *expected = canonical (TWO_GROUPS);
+  g_autofree char *stored = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(CohortSegment) reloaded = NULL;
+  g_autoptr(GtkWidget) other = NULL;
+
+  build_two_groups (f);
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_true (save_enabled (f));
+
+  /* The preview lists the matches with the attributes the rules use. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (BUILDER_CHILD (f->builder, "preview_view")))), ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (BUILDER_CHILD (f->builder, "preview_view"))), ==, 4);
+
+  ui_click (BUILDER_CHILD (f->builder, "save_button"));
+  stored = stored_criteria (f);
+  g_assert_cmpstr (stored, ==, expected);
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_false (save_enabled (f));
+
+  /* The reloaded segment keeps the builder as it is. */
+  reloaded = cohort_segments_get (f->ws, cohort_segment_get_id (f->segment), NULL);
+  cohort_criteria_builder_set_segment (f->builder, f->ws, reloaded);
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+
+  /* Round trip: a new builder shows the same tree and writes the same JSON. */
+  other = g_object_ref_sink (cohort_criteria_builder_new ());
+  cohort_criteria_builder_set_segment (COHORT_CRITERIA_BUILDER (other), f->ws, reloaded);
+  json = cohort_criteria_builder_dup_json (COHORT_CRITERIA_BUILDER (other));
+  g_assert_cmpstr (json, ==, expected);
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (COHORT_CRITERIA_BUILDER (other)));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (cohort_criteria_builder_get_root (COHORT_CRITERIA_BUILDER (other))), ==, 2);
+  cohort_criteria_builder_set_segment (COHORT_CRITERIA_BUILDER (other), NULL, NULL);
+  g_clear_object (&other);
+
+  /* Discard goes back to what is saved. */
+  ui_click (GROUP_CHILD (root (f), "add_condition_button"));
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  ui_click (BUILDER_CHILD (f->builder, "discard_button"));
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 2);
+}
+
+static void
+test_invalid_and_undo (Fixture       *f,
+                       gconstpointer  data)
+{
+  CohortConditionRow *row;
+  GtkLabel *error_label;
+  g_autofree char *before = NULL;
+
+  row = add_condition (root (f));
+  fill_row (row, "plan", COHORT_OP_EQ, "pro");
+  assert_count (f, 5);
+  before = cohort_criteria_builder_dup_json (f->builder);
+
+  row = add_condition (root (f));
+  /* Empty: marked, nothing to save, no count. */
+  error_label = ROW_CHILD (row, "error_label");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Choose an attribute");
+  g_assert_false (save_enabled (f));
+  assert_count (f, -1);
+
+  fill_row (row, "age", COHORT_OP_GT, "abc");
+  g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Enter a number");
+  g_assert_false (save_enabled (f));
+
+  set_text (ROW_CHILD (row, "value_entry"), "50");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_true (save_enabled (f));
+  assert_count (f, 1);
+
+  /* A bad pattern is refused with the core's reason. */
+  fill_row (row, "email", COHORT_OP_MATCHES, "(");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (error_label), "Invalid regular expression"));
+  g_assert_false (save_enabled (f));
+
+  /* Undo, step by step, back to the single condition. */
+  for (guint i = 0; i < 32 && cohort_condition_group_get_n_children (root (f)) > 1; i++)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.undo", NULL));
+      ui_iterate ();
+    }
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 1);
+  {
+    g_autofree char *now = cohort_criteria_builder_dup_json (f->builder);
+    g_assert_cmpstr (now, ==, before);
+  }
+  assert_count (f, 5);
+
+  /* Redo brings the second row back; undo after an edit drops redo. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.redo", NULL));
+  ui_iterate ();
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.undo", NULL));
+  ui_iterate ();
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 1);
+}
+
+static gboolean
+label_not_empty (gpointer data)
+{
+  return *gtk_label_get_label (data) != '\0';
+}
+
+static void
+test_paste (Fixture       *f,
+            gconstpointer  data)
+{
+  CohortConditionRow *row;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *expected = canonical (TWO_GROUPS);
+  GtkLabel *message = BUILDER_CHILD (f->builder, "message_label");
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->builder));
+
+  row = add_condition (root (f));
+  fill_row (row, "plan", COHORT_OP_EQ, "pro");
+  before = cohort_criteria_builder_dup_json (f->builder);
+
+  /* Invalid JSON from the clipboard: an error, nothing changes. */
+  gdk_clipboard_set_text (clipboard, "{\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"bogus\"}}]}");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.paste-json", NULL));
+  g_assert_true (ui_wait_until (label_not_empty, message));
+  g_assert_nonnull (strstr (gtk_label_get_label (message), "and[0].attribute.operator"));
+  after = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 1);
+
+  /* A reference to a segment that does not exist is refused too. */
+  g_assert_false (cohort_criteria_builder_paste_text (f->builder, "{\"segment\": {\"id\": 999}}", NULL));
+  g_clear_pointer (&after, g_free);
+  after = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (after, ==, before);
+
+  /* Valid JSON replaces the rules (one undo step), and copies back out. */
+  g_assert_true (cohort_criteria_builder_paste_text (f->builder, TWO_GROUPS, NULL));
+  g_assert_cmpstr (gtk_label_get_label (message), ==, "");
+  g_clear_pointer (&after, g_free);
+  after = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (after, ==, expected);
+  assert_count (f, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.undo", NULL));
+  ui_iterate ();
+  g_clear_pointer (&after, g_free);
+  after = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (after, ==, before);
+}
+
+static void
+test_event_row (Fixture       *f,
+                gconstpointer  data)
+{
+  CohortConditionRow *row;
+  CohortConditionRow *filter;
+  g_autofree char *json = NULL;
+  g_autofree char *expected =
+    canonical ("{\"and\": [{\"event\": {\"name\": \"purchase\", \"operator\": \"performed\","
+               " \"count\": {\"operator\": \"gte\", \"value\": 3},"
+               " \"within\": {\"amount\": 30, \"unit\": \"days\"},"
+               " \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}]}}]}");
+
+  row = add_condition (root (f));
+  choose (ROW_CHILD (row, "kind_dropdown"), "Event");
+  g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "event_box")));
+  g_assert_false (gtk_widget_get_visible (ROW_CHILD (row, "op_box")));
+  g_assert_false (save_enabled (f));   /* no name yet */
+
+  set_text (ROW_CHILD (row, "event_entry"), "purchase");
+  choose (ROW_CHILD (row, "count_dropdown"), "at least");
+  gtk_spin_button_set_value (ROW_CHILD (row, "count_spin"), 3);
+  choose (ROW_CHILD (row, "window_dropdown"), "within the last");
+  gtk_spin_button_set_value (ROW_CHILD (row, "window_spin"), 30);
+  choose (ROW_CHILD (row, "window_unit_dropdown"), "days");
+
+  ui_click (ROW_CHILD (row, "add_filter_button"));
+  filter = COHORT_CONDITION_ROW (gtk_widget_get_first_child (ROW_CHILD (row, "where_box")));
+  g_assert_nonnull (filter);
+  g_assert_false (gtk_widget_get_visible (ROW_CHILD (filter, "kind_dropdown")));
+  fill_row (filter, "amount", COHORT_OP_GT, "50");
+
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (json, ==, expected);
+  g_assert_true (save_enabled (f));
+
+  /* "did not perform" and no window. */
+  choose (ROW_CHILD (row, "performed_dropdown"), "did not perform");
+  choose (ROW_CHILD (row, "window_dropdown"), "at any time");
+  ui_click (ROW_CHILD (filter, "remove_button"));
+  g_clear_pointer (&json, g_free);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_clear_pointer (&expected, g_free);
+  expected = canonical ("{\"and\": [{\"event\": {\"name\": \"purchase\", \"operator\": \"not_performed\","
+                        " \"count\": {\"operator\": \"gte\", \"value\": 3}}}]}");
+  g_assert_cmpstr (json, ==, expected);
+}
+
+static void
+test_segments_and_none (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CohortSegment) other = ui_create (&f->ui, "Other", COHORT_SEGMENT_MANUAL);
+  CohortConditionRow *row;
+  CohortConditionGroup *group;
+  g_autofree char *json = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *stored = NULL;
+
+  /* The builder sees the new segment after a reload of its own segment. */
+  cohort_criteria_builder_set_segment (f->builder, NULL, NULL);
+  cohort_criteria_builder_set_segment (f->builder, f->ws, f->segment);
+
+  row = add_condition (root (f));
+  choose (ROW_CHILD (row, "kind_dropdown"), "Not in segment");
+  g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "error_label")), ==, "Choose a segment");
+  choose (ROW_CHILD (row, "segment_dropdown"), "Other");
+  assert_count (f, 20);
+
+  ui_click (GROUP_CHILD (root (f), "add_group_button"));
+  group = COHORT_CONDITION_GROUP (cohort_condition_group_get_child (root (f), 1));
+  choose (GROUP_CHILD (group, "mode_dropdown"), "none");
+  fill_row (COHORT_CONDITION_ROW (cohort_condition_group_get_child (group, 0)), "plan", COHORT_OP_EQ, "pro");
+  assert_count (f, 15);
+
+  json = cohort_criteria_builder_dup_json (f->builder);
+  expected = g_strdup_printf ("{\"and\": [{\"not\": {\"segment\": {\"id\": %" G_GINT64_FORMAT "}}},"
+                              " {\"not\": {\"or\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}}]}}]}",
+                              cohort_segment_get_id (other));
+  {
+    g_autofree char *c = canonical (expected);
+    g_assert_cmpstr (json, ==, c);
+  }
+
+  /* Saved and shown again: the same rows. */
+  ui_click (BUILDER_CHILD (f->builder, "save_button"));
+  stored = stored_criteria (f);
+  g_assert_cmpstr (stored, ==, json);
+  g_clear_object (&f->segment);
+  f->segment = cohort_segments_lookup (f->ws, "Builder", NULL);
+  cohort_criteria_builder_set_segment (f->builder, NULL, NULL);
+  cohort_criteria_builder_set_segment (f->builder, f->ws, f->segment);
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 0))),
+                   ==, COHORT_CONDITION_NOT_IN_SEGMENT);
+  g_assert_cmpint (cohort_condition_group_get_mode (COHORT_CONDITION_GROUP (cohort_condition_group_get_child (root (f), 1))),
+                   ==, COHORT_GROUP_NONE);
+  g_clear_pointer (&json, g_free);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (json, ==, stored);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_init (&argc, &argv);
+
+  g_test_add ("/ui/criteria-builder/two-groups", Fixture, NULL, set_up, test_two_groups, tear_down);
+  g_test_add ("/ui/criteria-builder/invalid-and-undo", Fixture, NULL, set_up, test_invalid_and_undo, tear_down);
+  g_test_add ("/ui/criteria-builder/paste", Fixture, NULL, set_up, test_paste, tear_down);
+  g_test_add ("/ui/criteria-builder/event-row", Fixture, NULL, set_up, test_event_row, tear_down);
+  g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
+
+  return g_test_run ();
+}
