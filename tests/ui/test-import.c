@@ -66,6 +66,8 @@ test_import_good_rows (UiFixture     *f,
 
   run_import (dialog);
   g_assert_cmpstr (adw_status_page_get_title (IMPORT_CHILD (dialog, "summary_page")), ==, "Import Finished");
+  /* The progress bar went all the way. */
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (IMPORT_CHILD (dialog, "progress_bar")), 1.0, 0.001);
   /* The bad row is listed. */
   g_assert_true (gtk_widget_get_visible (IMPORT_CHILD (dialog, "rejected_group")));
 

@@ -351,6 +351,32 @@ test_accessible (UiFixture     *f,
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Segments");
 }
 
+static void
+test_window_size_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("org.cohortapp.Cohort");
+  CohortWindow *window;
+  int width, height;
+
+  /* What was saved is used for the next window... */
+  g_settings_set_int (settings, "window-width", 777);
+  g_settings_set_int (settings, "window-height", 555);
+  window = cohort_window_new (NULL);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+
+  /* ...and a new size is saved. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 480);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 640);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 480);
+
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_iterate ();
+  g_assert_finalize_object (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -375,6 +401,7 @@ main (int   argc,
               ui_fixture_set_up, test_switch_workspace, ui_fixture_tear_down);
   g_test_add ("/ui/window/accessible", UiFixture, NULL,
               ui_fixture_set_up, test_accessible, ui_fixture_tear_down);
+  g_test_add_func ("/ui/window/window-size-kept", test_window_size_kept);
 
   return g_test_run ();
 }
