@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-customers-view.h"
+#include "cohort-event-import-dialog.h"
 #include "cohort-evaluator.h"
 #include "cohort-import-dialog.h"
 #include "cohort-segment.h"
@@ -121,6 +122,7 @@ update_actions (CohortWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-segment", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", has_workspace);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-events", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preview-sync", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-customers", has_workspace);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.edit-segment", has_selection);
@@ -672,6 +674,17 @@ drop_cb (GtkDropTarget *target,
   return TRUE;
 }
 
+static void
+import_events_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+
+  if (self->workspace != NULL)
+    cohort_event_import_dialog_choose (GTK_WINDOW (self), self->workspace);
+}
+
 /* Sync with Customer.io */
 
 static void
@@ -1070,6 +1083,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-workspace", NULL, new_workspace_activated);
   gtk_widget_class_install_action (widget_class, "win.open-workspace", NULL, open_workspace_activated);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
+  gtk_widget_class_install_action (widget_class, "win.import-events", NULL, import_events_activated);
   gtk_widget_class_install_action (widget_class, "win.preview-sync", NULL, sync_activated);
   gtk_widget_class_install_action (widget_class, "win.import-customers", NULL, import_customers_activated);
 }
