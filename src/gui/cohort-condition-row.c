@@ -1173,15 +1173,20 @@ readable_error (const GError *error)
 }
 
 static const char *
-check_condition (CohortConditionRow *self)
+check_condition (CohortConditionRow  *self,
+                 GtkWidget          **bad)
 {
   CohortOperand operand = cohort_operator_get_operand (selected_op (self));
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->value_entry));
   double number, high;
   g_autofree char *trimmed = g_strstrip (g_strdup (text));
 
+  *bad = GTK_WIDGET (self->value_entry);
   if (*gtk_editable_get_text (GTK_EDITABLE (self->field_entry)) == '\0')
-    return self->filter ? _("Enter an event attribute") : _("Choose an attribute");
+    {
+      *bad = GTK_WIDGET (self->field_entry);
+      return self->filter ? _("Enter an event attribute") : _("Choose an attribute");
+    }
 
   switch (operand)
     {
@@ -1190,9 +1195,13 @@ check_condition (CohortConditionRow *self)
         return _("Enter a number");
       break;
     case COHORT_OPERAND_RANGE:
-      if (!parse_number (text, &number) ||
-          !parse_number (gtk_editable_get_text (GTK_EDITABLE (self->value2_entry)), &high))
+      if (!parse_number (text, &number))
         return _("Enter two numbers");
+      if (!parse_number (gtk_editable_get_text (GTK_EDITABLE (self->value2_entry)), &high))
+        {
+          *bad = GTK_WIDGET (self->value2_entry);
+          return _("Enter two numbers");
+        }
       if (number > high)
         return _("The first number must not be larger than the second");
       break;
@@ -1232,11 +1241,17 @@ cohort_condition_row_validate (CohortConditionRow *self)
   g_autofree char *message = NULL;
   const char *reason = NULL;
   gboolean valid = TRUE;
+  GtkWidget *bad = NULL;
+  GtkWidget *entries[] = {
+    GTK_WIDGET (self->field_entry), GTK_WIDGET (self->value_entry),
+    GTK_WIDGET (self->value2_entry), GTK_WIDGET (self->event_entry),
+    GTK_WIDGET (self->json_entry),
+  };
 
   g_return_val_if_fail (COHORT_IS_CONDITION_ROW (self), FALSE);
 
   if (kind == COHORT_CONDITION_ATTRIBUTE)
-    reason = check_condition (self);
+    reason = check_condition (self, &bad);
   else if (kind == COHORT_CONDITION_IN_SEGMENT || kind == COHORT_CONDITION_NOT_IN_SEGMENT)
     {
       if (gtk_drop_down_get_selected (self->segment_dropdown) == 0)
@@ -1244,6 +1259,7 @@ cohort_condition_row_validate (CohortConditionRow *self)
     }
   else if (kind == COHORT_CONDITION_EVENT)
     {
+      bad = GTK_WIDGET (self->event_entry);
       if (*gtk_editable_get_text (GTK_EDITABLE (self->event_entry)) == '\0')
         reason = _("Enter an event name");
       for (guint i = 0; i < self->where_rows->len; i++)
@@ -1251,6 +1267,7 @@ cohort_condition_row_validate (CohortConditionRow *self)
     }
   else if (kind == COHORT_CONDITION_JSON)
     {
+      bad = GTK_WIDGET (self->json_entry);
       if (*gtk_editable_get_text (GTK_EDITABLE (self->json_entry)) == '\0')
         reason = _("Enter a criteria node in JSON");
     }
@@ -1267,6 +1284,14 @@ cohort_condition_row_validate (CohortConditionRow *self)
     }
 
   show_error (self, reason);
+  /* The entry at fault is outlined. */
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      if (reason != NULL && entries[i] == bad)
+        gtk_widget_add_css_class (entries[i], "error");
+      else
+        gtk_widget_remove_css_class (entries[i], "error");
+    }
   return valid && reason == NULL;
 }
 

@@ -57,6 +57,7 @@ struct _CohortCriteriaBuilder
   GtkLabel *empty_label;
   GtkButton *save_button;
   GtkButton *discard_button;
+  GtkButton *undo_button;
 };
 
 G_DEFINE_FINAL_TYPE (CohortCriteriaBuilder, cohort_criteria_builder, GTK_TYPE_WIDGET)
@@ -253,6 +254,13 @@ show_result (CohortCriteriaBuilder *self)
   share_label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%.1f %% of %s customer",
                                               "%.1f %% of %s customers", (gulong) MIN (total, G_MAXULONG)),
                                  total > 0 ? 100.0 * (double) count / (double) total : 0.0, total_text);
+  if (count > PREVIEW_LIMIT)
+    {
+      /* Translators: after the share of all customers */
+      g_autofree char *more = g_strdup_printf (_("%s · the first %d are shown"), share_label, PREVIEW_LIMIT);
+      g_free (share_label);
+      share_label = g_steal_pointer (&more);
+    }
   gtk_label_set_label (self->count_label, count_label);
   gtk_label_set_label (self->share_label, share_label);
   set_match_count (self, (gint64) count);
@@ -617,6 +625,14 @@ cohort_criteria_builder_set_segment (CohortCriteriaBuilder *self,
   g_return_if_fail (ws == NULL || COHORT_IS_WORKSPACE (ws));
   g_return_if_fail (segment == NULL || COHORT_IS_SEGMENT (segment));
 
+  /* No segment for a moment (the window reloads its list): keep the edits
+   * in case the same segment comes back. */
+  if (segment == NULL && ws != NULL && ws == self->ws)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      return;
+    }
+
   if (ws == NULL || segment == NULL || cohort_segment_get_kind (segment) != COHORT_SEGMENT_DATA_DRIVEN)
     {
       clear_segment (self);
@@ -901,6 +917,7 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, empty_label);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, save_button);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, discard_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, undo_button);
 }
 
 static void

@@ -54,7 +54,7 @@ set_up (Fixture       *f,
   f->segment = ui_create (&f->ui, "Builder", COHORT_SEGMENT_DATA_DRIVEN);
 
   f->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (f->window, 800, 700);
+  gtk_window_set_default_size (f->window, 640, 780);
   f->builder = COHORT_CRITERIA_BUILDER (cohort_criteria_builder_new ());
   gtk_window_set_child (f->window, GTK_WIDGET (f->builder));
   cohort_criteria_builder_set_segment (f->builder, f->ws, f->segment);
@@ -103,6 +103,41 @@ assert_count (Fixture *f,
                      "No count while a condition needs fixing");
   else
     g_assert_true (g_str_has_prefix (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), prefix));
+}
+
+/* With COHORT_SCREENSHOT_DIR set, saves the builder as DIR/NAME.png (for a
+ * person to look at; nothing is compared). */
+static void
+screenshot (Fixture    *f,
+            const char *name)
+{
+  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  if (dir == NULL)
+    return;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot,
+                          gdk_paintable_get_intrinsic_width (paintable),
+                          gdk_paintable_get_intrinsic_height (paintable));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node, NULL);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  gdk_texture_save_to_png (texture, path);
 }
 
 static CohortConditionGroup *
@@ -199,6 +234,11 @@ build_two_groups (Fixture *f)
   g_assert_false (save_enabled (f));
 
   row = add_condition (root (f));
+  /* Icon-only and unlabelled controls have names. */
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "remove_button"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Remove Condition");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "kind_dropdown"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Condition Kind");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "field_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Attribute");
+  gtk_test_accessible_assert_property (BUILDER_CHILD (f->builder, "undo_button"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Undo");
   fill_row (row, "plan", COHORT_OP_EQ, "pro");
   g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "type_label")), ==, "Text");
   assert_count (f, 5);
@@ -234,6 +274,7 @@ test_two_groups (Fixture       *f,
   g_autoptr(GtkWidget) other = NULL;
 
   build_two_groups (f);
+  screenshot (f, "criteria-builder-two-groups");
   g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
   g_assert_true (save_enabled (f));
 
@@ -293,6 +334,7 @@ test_invalid_and_undo (Fixture       *f,
 
   fill_row (row, "age", COHORT_OP_GT, "abc");
   g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Enter a number");
+  screenshot (f, "criteria-builder-invalid");
   g_assert_false (save_enabled (f));
 
   set_text (ROW_CHILD (row, "value_entry"), "50");
@@ -413,6 +455,7 @@ test_event_row (Fixture       *f,
   json = cohort_criteria_builder_dup_json (f->builder);
   g_assert_cmpstr (json, ==, expected);
   g_assert_true (save_enabled (f));
+  screenshot (f, "criteria-builder-event");
 
   /* "did not perform" and no window. */
   choose (ROW_CHILD (row, "performed_dropdown"), "did not perform");
@@ -480,6 +523,46 @@ test_segments_and_none (Fixture       *f,
   g_assert_cmpstr (json, ==, stored);
 }
 
+static void
+test_page (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(CohortSegment) manual = ui_create (&f->ui, "Hand-kept", COHORT_SEGMENT_MANUAL);
+  CohortSegmentPage *page = WINDOW_CHILD (f->ui.window, "segment_page");
+  CohortCriteriaBuilder *builder = TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "criteria_builder");
+  CohortConditionRow *row;
+  g_autofree char *stored = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_true (cohort_window_select_segment (f->ui.window, cohort_segment_get_id (f->segment)));
+  ui_iterate ();
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (builder)));
+
+  row = add_condition (cohort_criteria_builder_get_root (builder));
+  fill_row (row, "plan", COHORT_OP_EQ, "pro");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (builder));
+
+  /* The window reloads its list (new segment objects): the edits stay. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->ui.window), "win.refresh", NULL));
+  ui_iterate ();
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (builder));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (cohort_criteria_builder_get_root (builder)), ==, 1);
+
+  /* Saving reloads the list too; the builder stays as it is, saved. */
+  ui_click (BUILDER_CHILD (builder, "save_button"));
+  ui_iterate ();
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (builder));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (cohort_criteria_builder_get_root (builder)), ==, 1);
+  stored = stored_criteria (f);
+  expected = canonical ("{\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}}]}");
+  g_assert_cmpstr (stored, ==, expected);
+
+  /* A manual segment has no rules to show. */
+  g_assert_true (cohort_window_select_segment (f->ui.window, cohort_segment_get_id (manual)));
+  ui_iterate ();
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (builder)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -491,6 +574,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/paste", Fixture, NULL, set_up, test_paste, tear_down);
   g_test_add ("/ui/criteria-builder/event-row", Fixture, NULL, set_up, test_event_row, tear_down);
   g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
+  g_test_add ("/ui/criteria-builder/page", Fixture, NULL, set_up, test_page, tear_down);
 
   return g_test_run ();
 }
