@@ -7,8 +7,10 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-criteria-builder.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
+#include "cohort-window.h"
 
 struct _CohortSegmentPage
 {
@@ -26,6 +28,7 @@ struct _CohortSegmentPage
   GtkLabel *status_label;
   GtkLabel *created_label;
   GtkLabel *updated_label;
+  CohortCriteriaBuilder *criteria_builder;
 };
 
 G_DEFINE_FINAL_TYPE (CohortSegmentPage, cohort_segment_page, ADW_TYPE_BIN)
@@ -200,6 +203,7 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (COHORT_TYPE_CRITERIA_BUILDER);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-segment-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, kind_image);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, name_label);
@@ -211,6 +215,7 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, created_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, updated_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, criteria_builder);
 }
 
 static void
@@ -247,5 +252,13 @@ cohort_segment_page_set_segment (CohortSegmentPage *self,
     g_signal_connect_object (segment, "notify::count", G_CALLBACK (cohort_segment_page_update), self, G_CONNECT_SWAPPED);
 
   cohort_segment_page_update (self);
+  {
+    /* The rules of a data-driven segment (the builder hides itself otherwise). */
+    GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), COHORT_TYPE_WINDOW);
+
+    cohort_criteria_builder_set_segment (self->criteria_builder,
+                                         window ? cohort_window_get_workspace (COHORT_WINDOW (window)) : NULL,
+                                         segment);
+  }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
 }
