@@ -34,6 +34,7 @@ struct _CohortCriteriaContext
   GtkListStore    *event_names;   /* name, "" */
   GPtrArray       *segment_names; /* other segments: names */
   GArray          *segment_ids;   /* and ids */
+  gboolean         events_listed; /* event_names filled or being filled */
 };
 
 static const char *
@@ -76,7 +77,6 @@ cohort_criteria_context_new (CohortWorkspace *ws,
   CohortCriteriaContext *ctx = g_rc_box_new0 (CohortCriteriaContext);
   g_autoptr(GPtrArray) attributes = NULL;
   g_autoptr(GPtrArray) segments = NULL;
-  g_auto(GStrv) names = NULL;
   g_autoptr(GError) error = NULL;
 
   ctx->ws = ws ? g_object_ref (ws) : NULL;
@@ -105,18 +105,6 @@ cohort_criteria_context_new (CohortWorkspace *ws,
     g_warning ("Could not list attributes: %s", error->message);
   g_clear_error (&error);
 
-  if ((names = cohort_events_list_names (ws, &error)) != NULL)
-    {
-      for (guint i = 0; names[i] != NULL; i++)
-        gtk_list_store_insert_with_values (ctx->event_names, NULL, -1,
-                                           FIELD_COLUMN_NAME, names[i],
-                                           FIELD_COLUMN_TYPE, "",
-                                           -1);
-    }
-  else if (error != NULL)
-    g_warning ("Could not list events: %s", error->message);
-  g_clear_error (&error);
-
   if ((segments = cohort_segments_list (ws, &error)) != NULL)
     {
       for (guint i = 0; i < segments->len; i++)
@@ -134,6 +122,64 @@ cohort_criteria_context_new (CohortWorkspace *ws,
     g_warning ("Could not list segments: %s", error->message);
 
   return ctx;
+}
+
+/* Event names are listed in a thread over a connection of its own (DISTINCT
+ * over millions of events takes a while), the first time a row needs them. */
+static void
+list_event_names_thread (GTask        *task,
+                         gpointer      source,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  GStrv names;
+
+  ws = cohort_workspace_open (task_data, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws == NULL || (names = cohort_events_list_names (ws, &error)) == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, g_new0 (char *, 1), (GDestroyNotify) g_strfreev);
+      return;
+    }
+  g_task_return_pointer (task, names, (GDestroyNotify) g_strfreev);
+}
+
+static void
+list_event_names_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  CohortCriteriaContext *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (names == NULL)
+    g_warning ("Could not list events: %s", error->message);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    gtk_list_store_insert_with_values (ctx->event_names, NULL, -1,
+                                       FIELD_COLUMN_NAME, names[i],
+                                       FIELD_COLUMN_TYPE, "",
+                                       -1);
+  cohort_criteria_context_unref (ctx);
+}
+
+static void
+context_ensure_event_names (CohortCriteriaContext *ctx)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (ctx->events_listed || ctx->ws == NULL)
+    return;
+  ctx->events_listed = TRUE;
+
+  task = g_task_new (NULL, NULL, list_event_names_done, cohort_criteria_context_ref (ctx));
+  g_task_set_source_tag (task, context_ensure_event_names);
+  g_task_set_task_data (task, g_strdup (cohort_workspace_get_path (ctx->ws)), g_free);
+  g_task_run_in_thread (task, list_event_names_thread);
 }
 
 static void
@@ -218,6 +264,7 @@ struct _CohortConditionRow
   JsonNode *since;             /* event fields kept as loaded */
   JsonNode *until;
   GPtrArray *where_rows;
+  guint refill_id;
 
   GtkBox *top_box;
   GtkDropDown *kind_dropdown;
@@ -432,6 +479,9 @@ update_kind (CohortConditionRow *self)
   CohortConditionKind kind = cohort_condition_row_get_kind (self);
   gboolean attribute = kind == COHORT_CONDITION_ATTRIBUTE;
 
+  if (kind == COHORT_CONDITION_EVENT)
+    context_ensure_event_names (self->ctx);
+
   gtk_widget_set_visible (GTK_WIDGET (self->kind_dropdown), !self->filter);
   gtk_widget_set_visible (GTK_WIDGET (self->field_entry), attribute);
   gtk_widget_set_visible (GTK_WIDGET (self->type_label), attribute && !self->filter);
@@ -537,10 +587,22 @@ op_changed_cb (CohortConditionRow *self)
   emit_changed (self);
 }
 
+static gboolean
+refill_where_fields_cb (gpointer data)
+{
+  CohortConditionRow *self = data;
+
+  self->refill_id = 0;
+  refill_where_fields (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 event_name_changed_cb (CohortConditionRow *self)
 {
-  refill_where_fields (self);
+  /* The attributes of the event once typing pauses. */
+  g_clear_handle_id (&self->refill_id, g_source_remove);
+  self->refill_id = g_timeout_add (250, refill_where_fields_cb, self);
   emit_changed (self);
 }
 
@@ -1325,6 +1387,7 @@ cohort_condition_row_dispose (GObject *object)
   /* The template's unnamed children too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  g_clear_handle_id (&self->refill_id, g_source_remove);
   g_clear_pointer (&self->where_rows, g_ptr_array_unref);
   g_clear_pointer (&self->ctx, cohort_criteria_context_unref);
   g_clear_pointer (&self->ops, g_array_unref);
