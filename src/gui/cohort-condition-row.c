@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <adwaita.h>
 
@@ -277,6 +278,10 @@ struct _CohortConditionRow
   GtkBox *op_box;
   GtkDropDown *op_dropdown;
   GtkEntry *value_entry;
+  GtkMenuButton *date_button;
+  GtkPopover *date_popover;
+  GtkCalendar *calendar;
+  gboolean syncing_calendar;
   GtkLabel *and_label;
   GtkEntry *value2_entry;
   GtkSpinButton *amount_spin;
@@ -336,6 +341,7 @@ update_value_editors (CohortConditionRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->op_box), attribute);
   gtk_widget_set_visible (GTK_WIDGET (self->value_entry),
                           operand != COHORT_OPERAND_NONE && operand != COHORT_OPERAND_RELATIVE);
+  gtk_widget_set_visible (GTK_WIDGET (self->date_button), operand == COHORT_OPERAND_TIMESTAMP);
   gtk_widget_set_visible (GTK_WIDGET (self->and_label), operand == COHORT_OPERAND_RANGE);
   gtk_widget_set_visible (GTK_WIDGET (self->value2_entry), operand == COHORT_OPERAND_RANGE);
   gtk_widget_set_visible (GTK_WIDGET (self->amount_spin), operand == COHORT_OPERAND_RELATIVE);
@@ -611,6 +617,41 @@ window_changed_cb (CohortConditionRow *self)
 {
   update_kind (self);
   emit_changed (self);
+}
+
+/* The calendar shows the entry's date; picking a day writes it, keeping
+ * the time of day that was typed. */
+static void
+date_popover_show_cb (CohortConditionRow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->value_entry));
+  int year, month, day;
+
+  if (sscanf (text, "%4d-%2d-%2d", &year, &month, &day) == 3 &&
+      g_date_valid_dmy (day, month, year))
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_utc (year, month, day, 0, 0, 0);
+
+      self->syncing_calendar = TRUE;
+      if (dt != NULL)
+        gtk_calendar_select_day (self->calendar, dt);
+      self->syncing_calendar = FALSE;
+    }
+}
+
+static void
+day_selected_cb (CohortConditionRow *self)
+{
+  g_autoptr(GDateTime) dt = gtk_calendar_get_date (self->calendar);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->value_entry));
+  const char *time = strlen (text) > 10 && (text[10] == ' ' || text[10] == 'T') ? text + 10 : "";
+  g_autofree char *date = g_date_time_format (dt, "%Y-%m-%d");
+  g_autofree char *value = g_strconcat (date, time, NULL);
+
+  if (self->syncing_calendar)
+    return;
+  gtk_editable_set_text (GTK_EDITABLE (self->value_entry), value);
+  gtk_popover_popdown (self->date_popover);
 }
 
 static void
@@ -1436,6 +1477,9 @@ cohort_condition_row_class_init (CohortConditionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, op_box);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, op_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, value_entry);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, date_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, date_popover);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, calendar);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, and_label);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, value2_entry);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, amount_spin);
@@ -1511,6 +1555,8 @@ cohort_condition_row_new (CohortCriteriaContext *ctx,
   g_signal_connect_object (self->window_spin, "value-changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->window_unit_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->remove_button, "clicked", G_CALLBACK (remove_clicked_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->date_popover, "show", G_CALLBACK (date_popover_show_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->calendar, "day-selected", G_CALLBACK (day_selected_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->add_filter_button, "clicked", G_CALLBACK (add_filter_clicked_cb), self, G_CONNECT_SWAPPED);
 
   self->loading = FALSE;

@@ -28,14 +28,14 @@ typedef struct
 static void
 import_customers (Fixture *f)
 {
-  g_autoptr(GString) csv = g_string_new ("id,email,plan,age\n");
+  g_autoptr(GString) csv = g_string_new ("id,email,plan,age,signed_up\n");
   g_autofree char *path = g_build_filename (f->ui.dir, "customers.csv", NULL);
   g_autoptr(CohortImporter) importer = NULL;
   g_autoptr(GError) error = NULL;
 
   for (guint i = 1; i <= 20; i++)
-    g_string_append_printf (csv, "c%02u,person%u@example.com,%s,%u\n",
-                            i, i, i % 4 == 0 ? "pro" : "free", 15 + 2 * i);
+    g_string_append_printf (csv, "c%02u,person%u@example.com,%s,%u,2025-01-%02u\n",
+                            i, i, i % 4 == 0 ? "pro" : "free", 15 + 2 * i, i);
   g_assert_true (g_file_set_contents (path, csv->str, (gssize) csv->len, NULL));
 
   importer = cohort_importer_new (path);
@@ -370,6 +370,52 @@ test_invalid_and_undo (Fixture       *f,
   g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 1);
 }
 
+static void
+test_dates (Fixture       *f,
+            gconstpointer  data)
+{
+  CohortConditionRow *row = add_condition (root (f));
+  g_autoptr(GDateTime) day = g_date_time_new_utc (2025, 1, 15, 0, 0, 0);
+  g_autofree char *json = NULL;
+  g_autofree char *expected = NULL;
+
+  fill_row (row, "signed_up", COHORT_OP_AFTER, NULL);
+  g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "type_label")), ==, "Date and time");
+  g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "date_button")));
+  g_assert_false (save_enabled (f));
+
+  /* Picking a day in the calendar writes the date. */
+  gtk_calendar_select_day (ROW_CHILD (row, "calendar"), day);
+  ui_iterate ();
+  g_assert_cmpstr (gtk_editable_get_text (ROW_CHILD (row, "value_entry")), ==, "2025-01-15");
+  assert_count (f, 5);
+
+  /* "within the last 7 days" (now: 21 January 2025) */
+  choose (ROW_CHILD (row, "op_dropdown"), cohort_operator_get_label (COHORT_OP_WITHIN_LAST));
+  g_assert_false (gtk_widget_get_visible (ROW_CHILD (row, "value_entry")));
+  g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "amount_spin")));
+  gtk_spin_button_set_value (ROW_CHILD (row, "amount_spin"), 7);
+  choose (ROW_CHILD (row, "unit_dropdown"), "days");
+  assert_count (f, 7);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  expected = canonical ("{\"and\": [{\"attribute\": {\"field\": \"signed_up\", \"operator\": \"within_last\","
+                        " \"value\": {\"amount\": 7, \"unit\": \"days\"}}}]}");
+  g_assert_cmpstr (json, ==, expected);
+
+  /* Lists and ranges. */
+  fill_row (row, "age", COHORT_OP_BETWEEN, "20");
+  g_assert_false (save_enabled (f));
+  set_text (ROW_CHILD (row, "value2_entry"), "30");
+  assert_count (f, 5);
+  fill_row (row, "plan", COHORT_OP_IN, "pro, team");
+  assert_count (f, 5);
+  g_clear_pointer (&json, g_free);
+  g_clear_pointer (&expected, g_free);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  expected = canonical ("{\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"in\", \"value\": [\"pro\", \"team\"]}}]}");
+  g_assert_cmpstr (json, ==, expected);
+}
+
 static gboolean
 label_not_empty (gpointer data)
 {
@@ -568,9 +614,12 @@ main (int   argc,
       char *argv[])
 {
   ui_init (&argc, &argv);
+  /* 21 January 2025, 00:00 UTC */
+  g_setenv ("COHORT_NOW", "1737417600", TRUE);
 
   g_test_add ("/ui/criteria-builder/two-groups", Fixture, NULL, set_up, test_two_groups, tear_down);
   g_test_add ("/ui/criteria-builder/invalid-and-undo", Fixture, NULL, set_up, test_invalid_and_undo, tear_down);
+  g_test_add ("/ui/criteria-builder/dates-lists-ranges", Fixture, NULL, set_up, test_dates, tear_down);
   g_test_add ("/ui/criteria-builder/paste", Fixture, NULL, set_up, test_paste, tear_down);
   g_test_add ("/ui/criteria-builder/event-row", Fixture, NULL, set_up, test_event_row, tear_down);
   g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
