@@ -20,6 +20,7 @@ enum {
   PROP_0,
   PROP_ID,
   PROP_EMAIL,
+  PROP_LOADED,
   N_PROPS
 };
 
@@ -53,6 +54,10 @@ cohort_customer_item_get_property (GObject    *object,
       g_value_set_string (value, cohort_customer_item_get_email (self));
       break;
 
+    case PROP_LOADED:
+      g_value_set_boolean (value, self->customer != NULL);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -72,6 +77,9 @@ cohort_customer_item_class_init (CohortCustomerItemClass *klass)
   properties[PROP_EMAIL] =
     g_param_spec_string ("email", NULL, NULL, "",
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_LOADED] =
+    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -94,6 +102,33 @@ cohort_customer_item_new (CohortCustomer *customer)
   return self;
 }
 
+CohortCustomerItem *
+cohort_customer_item_new_placeholder (void)
+{
+  return g_object_new (COHORT_TYPE_CUSTOMER_ITEM, NULL);
+}
+
+gboolean
+cohort_customer_item_get_loaded (CohortCustomerItem *self)
+{
+  g_return_val_if_fail (COHORT_IS_CUSTOMER_ITEM (self), FALSE);
+
+  return self->customer != NULL;
+}
+
+void
+cohort_customer_item_set_customer (CohortCustomerItem *self,
+                                   CohortCustomer     *customer)
+{
+  g_return_if_fail (COHORT_IS_CUSTOMER_ITEM (self));
+  g_return_if_fail (customer != NULL);
+
+  g_clear_pointer (&self->customer, cohort_customer_free);
+  self->customer = customer;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+}
+
 const CohortCustomer *
 cohort_customer_item_get_customer (CohortCustomerItem *self)
 {
@@ -107,7 +142,7 @@ cohort_customer_item_get_id (CohortCustomerItem *self)
 {
   g_return_val_if_fail (COHORT_IS_CUSTOMER_ITEM (self), "");
 
-  return self->customer->id ? self->customer->id : "";
+  return self->customer && self->customer->id ? self->customer->id : "";
 }
 
 const char *
@@ -115,7 +150,7 @@ cohort_customer_item_get_email (CohortCustomerItem *self)
 {
   g_return_val_if_fail (COHORT_IS_CUSTOMER_ITEM (self), "");
 
-  return self->customer->email ? self->customer->email : "";
+  return self->customer && self->customer->email ? self->customer->email : "";
 }
 
 const char *
@@ -124,5 +159,5 @@ cohort_customer_item_get_value (CohortCustomerItem *self,
 {
   g_return_val_if_fail (COHORT_IS_CUSTOMER_ITEM (self), NULL);
 
-  return cohort_customer_get_value (self->customer, name);
+  return self->customer ? cohort_customer_get_value (self->customer, name) : NULL;
 }

@@ -16,6 +16,13 @@ G_DECLARE_FINAL_TYPE (CohortCustomerItem, cohort_customer_item, COHORT, CUSTOMER
 
 /* Takes @customer. */
 CohortCustomerItem   *cohort_customer_item_new          (CohortCustomer     *customer);
+/* A row still being read: it gets its customer later (notify::loaded). */
+CohortCustomerItem   *cohort_customer_item_new_placeholder (void);
+gboolean              cohort_customer_item_get_loaded   (CohortCustomerItem *self);
+/* Takes @customer; for placeholders. */
+void                  cohort_customer_item_set_customer (CohortCustomerItem *self,
+                                                         CohortCustomer     *customer);
+/* NULL while not loaded. */
 const CohortCustomer *cohort_customer_item_get_customer (CohortCustomerItem *self);
 /* "" when the customer has none. */
 const char           *cohort_customer_item_get_id       (CohortCustomerItem *self);

@@ -24,6 +24,13 @@ struct _CohortCustomerModel
   GHashTable *pages;     /* page number → GPtrArray of CohortCustomerItem */
   GQueue lru;            /* page numbers, the most recently used first */
   guint reload_id;       /* a reload is due: the file changed under us */
+
+  /* Pages are read in threads, each with its own connection; a reload, a
+   * new search or a new order starts a new generation and drops the
+   * answers of the old one. */
+  guint generation;
+  GCancellable *cancellable;
+  guint n_pending;
 };
 
 static void cohort_customer_model_list_model_init (GListModelInterface *iface);
@@ -36,6 +43,7 @@ enum {
   PROP_0,
   PROP_WORKSPACE,
   PROP_N_ITEMS,
+  PROP_LOADING,
   N_PROPS
 };
 
@@ -46,6 +54,10 @@ forget_pages (CohortCustomerModel *self)
 {
   g_hash_table_remove_all (self->pages);
   g_queue_clear (&self->lru);
+
+  self->generation++;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
 }
 
 static guint
@@ -64,6 +76,23 @@ count_items (CohortCustomerModel *self)
   return (guint) MIN (n, G_MAXUINT);
 }
 
+/* Every item changed. Said in two steps, all gone and then all new: told
+ * that n items were replaced by n others, GTK 4.8's list views ask for each
+ * new item to look for widgets to reuse, which would read the whole table. */
+static void
+replace_all (CohortCustomerModel *self,
+             guint                old_n_items,
+             guint                new_n_items)
+{
+  self->n_items = 0;
+  if (old_n_items > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n_items, 0);
+
+  self->n_items = new_n_items;
+  if (new_n_items > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_n_items);
+}
+
 void
 cohort_customer_model_reload (CohortCustomerModel *self)
 {
@@ -75,9 +104,7 @@ cohort_customer_model_reload (CohortCustomerModel *self)
 
   old_n_items = self->n_items;
   forget_pages (self);
-  self->n_items = count_items (self);
-
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n_items, self->n_items);
+  replace_all (self, old_n_items, count_items (self));
   if (old_n_items != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
@@ -102,33 +129,141 @@ queue_reload (CohortCustomerModel *self)
     self->reload_id = g_idle_add (reload_cb, self);
 }
 
-static GPtrArray *
-load_page (CohortCustomerModel *self,
-           guint                page)
+typedef struct
 {
+  GWeakRef model;
+  guint generation;
+  GPtrArray *items;          /* the placeholders to fill */
+  char *path;
+  char *search;
+  CohortCustomersSort sort;
+  gboolean descending;
+  gint64 offset;
+} PageRequest;
+
+static void
+page_request_free (PageRequest *request)
+{
+  g_weak_ref_clear (&request->model);
+  g_ptr_array_unref (request->items);
+  g_free (request->path);
+  g_free (request->search);
+  g_free (request);
+}
+
+static void
+read_page_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  PageRequest *request = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *customers;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  customers = cohort_customers_find (ws, request->search, request->sort, request->descending,
+                                     request->offset, request->items->len, &error);
+  if (customers == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, customers, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+page_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PageRequest *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr(CohortCustomerModel) self = g_weak_ref_get (&request->model);
   g_autoptr(GPtrArray) customers = NULL;
   g_autoptr(GError) error = NULL;
-  GPtrArray *items;
 
-  customers = cohort_customers_find (self->workspace, self->search, self->sort, self->descending,
-                                     (gint64) page * PAGE_SIZE, PAGE_SIZE, &error);
+  customers = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (self == NULL)
+    return;
+
+  if (--self->n_pending == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  if (request->generation != self->generation)
+    return;
+
   if (customers == NULL)
     {
       g_warning ("Could not read customers: %s", error->message);
-      return NULL;
+      return;
     }
 
   /* The items take the customers over. */
   g_ptr_array_set_free_func (customers, NULL);
-  items = g_ptr_array_new_full (customers->len, g_object_unref);
-  for (guint i = 0; i < customers->len; i++)
-    g_ptr_array_add (items, cohort_customer_item_new (customers->pdata[i]));
+  for (guint i = 0; i < request->items->len; i++)
+    {
+      if (i < customers->len)
+        cohort_customer_item_set_customer (request->items->pdata[i], customers->pdata[i]);
+    }
+  for (guint i = request->items->len; i < customers->len; i++)
+    cohort_customer_free (customers->pdata[i]);
+
+  /* Fewer customers than counted: someone else deleted some. */
+  if (customers->len < request->items->len)
+    queue_reload (self);
+}
+
+/* Makes the page's items now, as placeholders, and reads them in a thread. */
+static GPtrArray *
+load_page (CohortCustomerModel *self,
+           guint                page)
+{
+  g_autoptr(GTask) task = NULL;
+  PageRequest *request;
+  GPtrArray *items;
+  guint first = page * PAGE_SIZE;
+  guint n = MIN (PAGE_SIZE, self->n_items - first);
+
+  g_debug ("Reading customers %u to %u", first, first + n);
+  items = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, cohort_customer_item_new_placeholder ());
 
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
   g_queue_push_head (&self->lru, GUINT_TO_POINTER (page));
 
   while (g_queue_get_length (&self->lru) > MAX_PAGES)
     g_hash_table_remove (self->pages, g_queue_pop_tail (&self->lru));
+
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+
+  request = g_new0 (PageRequest, 1);
+  g_weak_ref_init (&request->model, self);
+  request->generation = self->generation;
+  request->items = g_ptr_array_ref (items);
+  request->path = g_strdup (cohort_workspace_get_path (self->workspace));
+  request->search = g_strdup (self->search);
+  request->sort = self->sort;
+  request->descending = self->descending;
+  request->offset = first;
+
+  if (self->n_pending++ == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  task = g_task_new (NULL, self->cancellable, page_read_cb, NULL);
+  g_task_set_source_tag (task, load_page);
+  g_task_set_task_data (task, request, (GDestroyNotify) page_request_free);
+  g_task_run_in_thread (task, read_page_thread);
 
   return items;
 }
@@ -169,12 +304,8 @@ cohort_customer_model_get_item (GListModel *model,
   else
     items = load_page (self, page);
 
-  if (items == NULL || position % PAGE_SIZE >= items->len)
-    {
-      /* Fewer customers than counted: someone else deleted some. */
-      queue_reload (self);
-      return NULL;
-    }
+  if (position % PAGE_SIZE >= items->len)
+    return NULL;
 
   return g_object_ref (items->pdata[position % PAGE_SIZE]);
 }
@@ -248,6 +379,10 @@ cohort_customer_model_get_property (GObject    *object,
       g_value_set_uint (value, self->n_items);
       break;
 
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->n_pending > 0);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -291,6 +426,10 @@ cohort_customer_model_class_init (CohortCustomerModelClass *klass)
   properties[PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -361,7 +500,15 @@ cohort_customer_model_set_sort (CohortCustomerModel *self,
 
   /* Same items, another order. */
   forget_pages (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, self->n_items, self->n_items);
+  replace_all (self, self->n_items, self->n_items);
+}
+
+gboolean
+cohort_customer_model_get_loading (CohortCustomerModel *self)
+{
+  g_return_val_if_fail (COHORT_IS_CUSTOMER_MODEL (self), FALSE);
+
+  return self->n_pending > 0;
 }
 
 guint

@@ -15,9 +15,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CohortCustomerModel, cohort_customer_model, COHORT, CUSTOMER_MODEL, GObject)
 
 /* A GListModel of CohortCustomerItem. Only the count is read up front; rows
- * are read from the workspace a page at a time when asked for, and only a
- * few pages are kept, so a million customers cost no more than a hundred.
- * The model follows the workspace's ::changed signal. */
+ * are read from the workspace a page at a time when asked for, in a thread
+ * (the item is a placeholder until then, see CohortCustomerItem:loaded), and
+ * only a few pages are kept, so a million customers cost no more than a
+ * hundred and a slow query never blocks the window. The model follows the
+ * workspace's ::changed signal. */
 CohortCustomerModel *cohort_customer_model_new            (CohortWorkspace     *workspace);
 CohortWorkspace     *cohort_customer_model_get_workspace  (CohortCustomerModel *self);
 
@@ -30,6 +32,8 @@ void                 cohort_customer_model_set_sort       (CohortCustomerModel *
                                                            gboolean             descending);
 /* Reads the count again and forgets the pages read. */
 void                 cohort_customer_model_reload         (CohortCustomerModel *self);
+/* Whether pages are being read (their items are placeholders until then). */
+gboolean             cohort_customer_model_get_loading    (CohortCustomerModel *self);
 /* How many pages are held now (for tests). */
 guint                cohort_customer_model_get_n_pages    (CohortCustomerModel *self);
 

@@ -105,15 +105,14 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              ColumnInfo               *info)
+update_cell (GtkListItem *list_item)
 {
+  ColumnInfo *info = g_object_get_data (G_OBJECT (list_item), "column-info");
   CohortCustomerItem *item = gtk_list_item_get_item (list_item);
   GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (list_item));
   g_autofree char *text = NULL;
 
-  if (item == NULL)
+  if (item == NULL || info == NULL)
     text = g_strdup ("");
   else if (info->kind == COLUMN_ID)
     text = g_strdup (cohort_customer_item_get_id (item));
@@ -123,6 +122,33 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
     text = format_value (cohort_customer_item_get_value (item, info->name), info->type);
 
   gtk_label_set_label (label, text);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              ColumnInfo               *info)
+{
+  CohortCustomerItem *item = gtk_list_item_get_item (list_item);
+
+  g_object_set_data (G_OBJECT (list_item), "column-info", info);
+  update_cell (list_item);
+
+  /* A row still being read fills in when it arrives. */
+  if (item != NULL && !cohort_customer_item_get_loaded (item))
+    g_signal_connect_object (item, "notify::loaded", G_CALLBACK (update_cell),
+                             list_item, G_CONNECT_SWAPPED);
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  CohortCustomerItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL)
+    g_signal_handlers_disconnect_by_func (item, update_cell, list_item);
 }
 
 static GtkColumnViewColumn *
@@ -142,6 +168,7 @@ make_column (const char     *title,
   g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), NULL);
   g_signal_connect_data (factory, "bind", G_CALLBACK (cell_bind_cb), info,
                          (GClosureNotify) (void (*) (void)) column_info_free, 0);
+  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
 
   column = gtk_column_view_column_new (title, g_steal_pointer (&factory));
   gtk_column_view_column_set_resizable (column, TRUE);
@@ -374,7 +401,7 @@ row_activated_cb (CohortCustomersView *self,
     return;
 
   item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
-  if (item == NULL)
+  if (item == NULL || !cohort_customer_item_get_loaded (item))
     return;
 
   dialog = cohort_customer_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
