@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-event-importer.h"
+#include "cohort-events.h"
 #include "cohort-event-import-dialog.h"
 #include "cohort-importer.h"
 
@@ -43,6 +44,7 @@ struct _CohortEventImportDialog
   GtkStringList *preview_items;    /* record indexes, as text */
   GPtrArray *rows;                 /* summary rows: (group, row) pairs */
   gint64 started;
+  gint64 events_before;            /* -1: unknown */
   gboolean running;
 
   AdwToastOverlay *toast_overlay;
@@ -58,6 +60,7 @@ struct _CohortEventImportDialog
   GtkSwitch *create_switch;
   GtkCheckButton *good_rows_check;
   GtkCheckButton *all_or_nothing_check;
+  AdwPreferencesGroup *preview_group;
   GtkColumnView *preview_view;
   GtkLabel *preview_note;
   GtkProgressBar *progress_bar;
@@ -224,6 +227,7 @@ refresh_preview (CohortEventImportDialog *self)
   clear_preview (self);
   self->preview = preview;
   fill_customer_columns (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_group), preview != NULL);
 
   if (preview == NULL)
     {
@@ -350,7 +354,7 @@ fill_rejected (CohortEventImportDialog *self)
       g_autofree char *title = NULL;
 
       if (r->column > 0)
-        /* Translators: where a row was skipped */
+        /* Translators: where a skipped row went wrong (the column counts bytes) */
         title = g_strdup_printf (_("Line %" G_GUINT64_FORMAT ", column %u"), r->line, r->column);
       else
         title = g_strdup_printf (_("Line %" G_GUINT64_FORMAT), r->line);
@@ -494,6 +498,16 @@ import_done_cb (GObject      *source,
   if (is_gone (self))
     return;
 
+  /* Cancelled just after the import committed, GTask still reports the
+   * cancellation: believe the workspace, not the error. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->events_before >= 0 &&
+      cohort_events_count (self->workspace, NULL) != self->events_before)
+    {
+      g_debug ("The import committed before it was cancelled");
+      g_clear_error (&error);
+      ok = TRUE;
+    }
+
   if (ok)
     {
       gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
@@ -534,6 +548,7 @@ start_activated (GtkWidget  *widget,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->running = TRUE;
+  self->events_before = cohort_events_count (self->workspace, NULL);
   self->started = g_get_monotonic_time ();
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_label_set_label (self->progress_label, _("Starting…"));
@@ -720,6 +735,7 @@ cohort_event_import_dialog_class_init (CohortEventImportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, create_switch);
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, good_rows_check);
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, all_or_nothing_check);
+  gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, preview_group);
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, preview_view);
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, preview_note);
   gtk_widget_class_bind_template_child (widget_class, CohortEventImportDialog, progress_bar);
