@@ -218,6 +218,17 @@ cohort_criteria_context_get_self_id (CohortCriteriaContext *ctx)
   return ctx->self_id;
 }
 
+int
+cohort_criteria_context_get_attr_type (CohortCriteriaContext *ctx,
+                                       const char            *name)
+{
+  gpointer type = NULL;
+
+  if (!g_hash_table_lookup_extended (ctx->types, name, NULL, &type))
+    return -1;
+  return GPOINTER_TO_INT (type) - 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Operators that fit a type                                            */
 

@@ -28,6 +28,9 @@ CohortCriteriaContext *cohort_criteria_context_ref   (CohortCriteriaContext *ctx
 void                   cohort_criteria_context_unref (CohortCriteriaContext *ctx);
 CohortWorkspace       *cohort_criteria_context_get_workspace (CohortCriteriaContext *ctx);
 gint64                 cohort_criteria_context_get_self_id   (CohortCriteriaContext *ctx);
+/* The CohortAttrType of attribute @name, or -1 when the workspace has none. */
+int                    cohort_criteria_context_get_attr_type (CohortCriteriaContext *ctx,
+                                                              const char            *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortCriteriaContext, cohort_criteria_context_unref)
 

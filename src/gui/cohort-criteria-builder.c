@@ -14,6 +14,7 @@
 
 #include "cohort-criteria.h"
 #include "cohort-criteria-builder.h"
+#include "cohort-customers.h"
 #include "cohort-evaluator.h"
 #include "cohort-segment-row.h"
 
@@ -148,6 +149,24 @@ preview_bind_cb (GtkSignalListItemFactory *factory,
     return;
   ordinal = (guint32) g_ascii_strtoull (gtk_string_object_get_string (string), NULL, 10);
   text = cohort_evaluation_get_text (self->preview_eval, ordinal, field);
+
+  /* Times are stored as Unix seconds: show them as dates. */
+  if (text != NULL && self->ctx != NULL &&
+      cohort_criteria_context_get_attr_type (self->ctx, field) == COHORT_ATTR_TIMESTAMP)
+    {
+      char *end = NULL;
+      gint64 seconds = g_ascii_strtoll (text, &end, 10);
+      g_autoptr(GDateTime) dt = NULL;
+      g_autofree char *formatted = NULL;
+
+      if (end != text && *end == '\0' && (dt = g_date_time_new_from_unix_local (seconds)) != NULL)
+        {
+          /* Translators: a date and time in the preview, see strftime */
+          formatted = g_date_time_format (dt, _("%Y-%m-%d %H:%M"));
+          gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), formatted);
+          return;
+        }
+    }
   gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), text ? text : "");
 }
 

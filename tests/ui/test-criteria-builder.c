@@ -423,6 +423,24 @@ label_not_empty (gpointer data)
 }
 
 static void
+read_text_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  char **text = data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+text_arrived (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
 test_paste (Fixture       *f,
             gconstpointer  data)
 {
@@ -459,6 +477,18 @@ test_paste (Fixture       *f,
   after = cohort_criteria_builder_dup_json (f->builder);
   g_assert_cmpstr (after, ==, expected);
   assert_count (f, 3);
+
+  {
+    g_autofree char *copied = NULL;
+    g_autofree char *copied_canonical = NULL;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.copy-json", NULL));
+    gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &copied);
+    g_assert_true (ui_wait_until (text_arrived, &copied));
+    copied_canonical = canonical (copied);
+    g_assert_cmpstr (copied_canonical, ==, expected);
+  }
+
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.undo", NULL));
   ui_iterate ();
   g_clear_pointer (&after, g_free);
