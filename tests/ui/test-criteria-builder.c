@@ -599,6 +599,46 @@ test_segments_and_none (Fixture       *f,
   g_assert_cmpstr (json, ==, stored);
 }
 
+/* What the rows cannot show in editors stays as JSON, unchanged; a
+ * reference cycle is refused. */
+static void
+test_custom_and_cycle (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CohortSegment) other = ui_create (&f->ui, "Other rules", COHORT_SEGMENT_DATA_DRIVEN);
+  g_autofree char *custom = canonical ("{\"or\": [{\"sample\": {\"percent\": 10, \"salt\": \"spring\"}},"
+                                       " {\"not\": {\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"exists\"}}]}}]}");
+  g_autofree char *json = NULL;
+  g_autofree char *ref = NULL;
+  CohortConditionRow *row;
+  GtkLabel *problem = BUILDER_CHILD (f->builder, "problem_label");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cohort_criteria_builder_paste_text (f->builder, custom, NULL));
+  g_assert_cmpint (cohort_condition_group_get_mode (root (f)), ==, COHORT_GROUP_ANY);
+  g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 0))),
+                   ==, COHORT_CONDITION_JSON);
+  g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 1))),
+                   ==, COHORT_CONDITION_JSON);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (json, ==, custom);
+
+  /* "Other rules" refers to this segment; this one may not refer back. */
+  ref = g_strdup_printf ("{\"segment\": {\"id\": %" G_GINT64_FORMAT "}}", cohort_segment_get_id (f->segment));
+  g_assert_true (cohort_segments_set_criteria (f->ws, cohort_segment_get_id (other), ref, &error));
+  g_assert_no_error (error);
+  ui_iterate ();
+
+  cohort_criteria_builder_set_segment (f->builder, NULL, NULL);
+  cohort_criteria_builder_set_segment (f->builder, f->ws, f->segment);
+  row = add_condition (root (f));
+  choose (ROW_CHILD (row, "kind_dropdown"), "In segment");
+  choose (ROW_CHILD (row, "segment_dropdown"), "Other rules");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (problem)));
+  g_assert_nonnull (strstr (gtk_label_get_label (problem), "and[0].segment"));
+  g_assert_false (save_enabled (f));
+}
+
 static void
 test_page (Fixture       *f,
            gconstpointer  data)
@@ -653,6 +693,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/paste", Fixture, NULL, set_up, test_paste, tear_down);
   g_test_add ("/ui/criteria-builder/event-row", Fixture, NULL, set_up, test_event_row, tear_down);
   g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
+  g_test_add ("/ui/criteria-builder/custom-and-cycle", Fixture, NULL, set_up, test_custom_and_cycle, tear_down);
   g_test_add ("/ui/criteria-builder/page", Fixture, NULL, set_up, test_page, tear_down);
 
   return g_test_run ();
