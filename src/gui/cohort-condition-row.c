@@ -71,30 +71,26 @@ add_field (CohortCriteriaContext *ctx,
                                      -1);
 }
 
-CohortCriteriaContext *
-cohort_criteria_context_new (CohortWorkspace *ws,
-                             gint64           self_id)
+/* (Re)reads the attributes and the other segments. */
+static void
+context_fill (CohortCriteriaContext *ctx)
 {
-  CohortCriteriaContext *ctx = g_rc_box_new0 (CohortCriteriaContext);
   g_autoptr(GPtrArray) attributes = NULL;
   g_autoptr(GPtrArray) segments = NULL;
   g_autoptr(GError) error = NULL;
 
-  ctx->ws = ws ? g_object_ref (ws) : NULL;
-  ctx->self_id = self_id;
-  ctx->attributes = gtk_list_store_new (N_FIELD_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
-  ctx->event_names = gtk_list_store_new (N_FIELD_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
-  ctx->types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ctx->segment_names = g_ptr_array_new_with_free_func (g_free);
-  ctx->segment_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gtk_list_store_clear (ctx->attributes);
+  g_hash_table_remove_all (ctx->types);
+  g_ptr_array_set_size (ctx->segment_names, 0);
+  g_array_set_size (ctx->segment_ids, 0);
 
   add_field (ctx, "id", COHORT_ATTR_STRING);
   add_field (ctx, "email", COHORT_ATTR_STRING);
 
-  if (ws == NULL)
-    return ctx;
+  if (ctx->ws == NULL)
+    return;
 
-  if ((attributes = cohort_attributes_list (ws, &error)) != NULL)
+  if ((attributes = cohort_attributes_list (ctx->ws, &error)) != NULL)
     {
       for (guint i = 0; i < attributes->len; i++)
         {
@@ -106,14 +102,14 @@ cohort_criteria_context_new (CohortWorkspace *ws,
     g_warning ("Could not list attributes: %s", error->message);
   g_clear_error (&error);
 
-  if ((segments = cohort_segments_list (ws, &error)) != NULL)
+  if ((segments = cohort_segments_list (ctx->ws, &error)) != NULL)
     {
       for (guint i = 0; i < segments->len; i++)
         {
           CohortSegment *segment = g_ptr_array_index (segments, i);
           gint64 id = cohort_segment_get_id (segment);
 
-          if (id == self_id)
+          if (id == ctx->self_id)
             continue;
           g_ptr_array_add (ctx->segment_names, g_strdup (cohort_segment_get_name (segment)));
           g_array_append_val (ctx->segment_ids, id);
@@ -121,6 +117,22 @@ cohort_criteria_context_new (CohortWorkspace *ws,
     }
   else
     g_warning ("Could not list segments: %s", error->message);
+}
+
+CohortCriteriaContext *
+cohort_criteria_context_new (CohortWorkspace *ws,
+                             gint64           self_id)
+{
+  CohortCriteriaContext *ctx = g_rc_box_new0 (CohortCriteriaContext);
+
+  ctx->ws = ws ? g_object_ref (ws) : NULL;
+  ctx->self_id = self_id;
+  ctx->attributes = gtk_list_store_new (N_FIELD_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
+  ctx->event_names = gtk_list_store_new (N_FIELD_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
+  ctx->types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ctx->segment_names = g_ptr_array_new_with_free_func (g_free);
+  ctx->segment_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  context_fill (ctx);
 
   return ctx;
 }
@@ -160,6 +172,7 @@ list_event_names_done (GObject      *source,
 
   if (names == NULL)
     g_warning ("Could not list events: %s", error->message);
+  gtk_list_store_clear (ctx->event_names);
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     gtk_list_store_insert_with_values (ctx->event_names, NULL, -1,
                                        FIELD_COLUMN_NAME, names[i],
@@ -181,6 +194,17 @@ context_ensure_event_names (CohortCriteriaContext *ctx)
   g_task_set_source_tag (task, context_ensure_event_names);
   g_task_set_task_data (task, g_strdup (cohort_workspace_get_path (ctx->ws)), g_free);
   g_task_run_in_thread (task, list_event_names_thread);
+}
+
+void
+cohort_criteria_context_reload (CohortCriteriaContext *ctx)
+{
+  context_fill (ctx);
+  if (ctx->events_listed)
+    {
+      ctx->events_listed = FALSE;
+      context_ensure_event_names (ctx);
+    }
 }
 
 static void

@@ -26,6 +26,8 @@ CohortCriteriaContext *cohort_criteria_context_new   (CohortWorkspace       *ws,
                                                       gint64                 self_id);
 CohortCriteriaContext *cohort_criteria_context_ref   (CohortCriteriaContext *ctx);
 void                   cohort_criteria_context_unref (CohortCriteriaContext *ctx);
+/* Reads the attributes, event names and segments again (for new rows). */
+void                   cohort_criteria_context_reload (CohortCriteriaContext *ctx);
 CohortWorkspace       *cohort_criteria_context_get_workspace (CohortCriteriaContext *ctx);
 gint64                 cohort_criteria_context_get_self_id   (CohortCriteriaContext *ctx);
 /* The CohortAttrType of attribute @name, or -1 when the workspace has none. */

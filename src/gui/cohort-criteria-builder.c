@@ -674,6 +674,8 @@ cohort_criteria_builder_set_segment (CohortCriteriaBuilder *self,
       cohort_segment_get_id (segment) == cohort_segment_get_id (self->segment))
     {
       g_set_object (&self->segment, segment);
+      /* Something changed: new attributes or segments for new rows. */
+      cohort_criteria_context_reload (self->ctx);
       if (g_strcmp0 (stored, self->saved_criteria) == 0)
         return;
       if (!self->dirty)
