@@ -1546,6 +1546,7 @@ cohort_condition_row_init (CohortConditionRow *self)
   self->where_rows = g_ptr_array_new ();
   self->where_fields = gtk_list_store_new (N_FIELD_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
   self->type = -1;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Condition"), -1);
 }
 
 GtkWidget *
