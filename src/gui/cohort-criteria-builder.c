@@ -19,6 +19,7 @@
 #include "cohort-segment-row.h"
 
 #define PREVIEW_LIMIT 100
+#define UNDO_LIMIT 200
 /* Typing into one entry within this time is one undo step. */
 #define COALESCE_USEC (1500 * G_TIME_SPAN_MILLISECOND)
 
@@ -418,6 +419,8 @@ push_undo (CohortCriteriaBuilder *self,
            const char            *draft)
 {
   g_ptr_array_add (self->undo, g_strdup (draft));
+  if (self->undo->len > UNDO_LIMIT)
+    g_ptr_array_remove_index (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
 }
 
