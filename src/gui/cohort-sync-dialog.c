@@ -15,6 +15,7 @@
 
 #include "cohort-credentials.h"
 #include "cohort-preferences-window.h"
+#include "cohort-sync-button.h"
 #include "cohort-sync.h"
 #include "cohort-sync-dialog.h"
 
@@ -32,6 +33,7 @@ struct _CohortSyncDialog
   AdwWindowTitle *window_title;
   GtkButton *cancel_button;
   GtkButton *sync_button;
+  GtkButton *hide_button;
   GtkStack *stack;
   GtkSpinner *loading_spinner;
   AdwPreferencesGroup *plan_group;
@@ -87,6 +89,7 @@ show_page (CohortSyncDialog *self,
 
   gtk_stack_set_visible_child_name (self->stack, name);
   gtk_widget_set_visible (GTK_WIDGET (self->sync_button), preview);
+  gtk_widget_set_visible (GTK_WIDGET (self->hide_button), g_strcmp0 (name, "progress") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.start", preview);
   gtk_button_set_label (self->cancel_button, finished ? _("_Close") : _("_Cancel"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel_button),
@@ -326,6 +329,7 @@ sync_progress_cb (guint       done,
 
   /* Translators: operations sent to Customer.io, e.g. “3 of 12” */
   text = g_strdup_printf (_("%u of %u"), done, total);
+  cohort_sync_button_update (gtk_window_get_transient_for (GTK_WINDOW (self)), GTK_WINDOW (self), done, total);
   gtk_progress_bar_set_text (self->progress_bar, text);
   gtk_progress_bar_set_fraction (self->progress_bar, total > 0 ? (double) done / total : 0.0);
   gtk_label_set_label (self->progress_label, what ? what : "");
@@ -432,6 +436,11 @@ sync_done_cb (GObject      *source,
   if (is_gone (self))
     return;
 
+  cohort_sync_button_update (gtk_window_get_transient_for (GTK_WINDOW (self)), NULL, 0, 0);
+  /* Run in the background: back to say how it went. */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    gtk_window_present (GTK_WINDOW (self));
+
   set_busy (self, FALSE);
   /* Sync wrote through its own connection: show it in the window. */
   cohort_workspace_check_external_changes (self->workspace);
@@ -498,6 +507,7 @@ credentials_done_cb (GObject      *source,
   gtk_progress_bar_set_text (self->progress_bar, NULL);
   gtk_label_set_label (self->progress_label, _("Checking Customer.io…"));
   show_page (self, "progress");
+  cohort_sync_button_update (gtk_window_get_transient_for (GTK_WINDOW (self)), GTK_WINDOW (self), 0, 0);
   cohort_sync_run_async (cohort_workspace_get_path (self->workspace), creds,
                          COHORT_SYNC_DEFAULT | push_flags (self),
                          sync_progress_cb, self, self->cancellable,
@@ -551,6 +561,17 @@ cancel_activated (GtkWidget  *widget,
 }
 
 static void
+hide_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  /* The sync goes on; the header bar's sync button shows it and brings
+   * this dialog back. */
+  if (COHORT_SYNC_DIALOG (widget)->syncing)
+    gtk_widget_set_visible (widget, FALSE);
+}
+
+static void
 preferences_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -583,6 +604,8 @@ cohort_sync_dialog_dispose (GObject *object)
 {
   CohortSyncDialog *self = COHORT_SYNC_DIALOG (object);
 
+  if (self->syncing)
+    cohort_sync_button_update (gtk_window_get_transient_for (GTK_WINDOW (self)), NULL, 0, 0);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->rows != NULL)
@@ -634,6 +657,7 @@ cohort_sync_dialog_class_init (CohortSyncDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, hide_button);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, stack);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, plan_group);
@@ -653,6 +677,7 @@ cohort_sync_dialog_class_init (CohortSyncDialogClass *klass)
   gtk_widget_class_install_action (widget_class, "sync.start", NULL, start_activated);
   gtk_widget_class_install_action (widget_class, "sync.cancel", NULL, cancel_activated);
   gtk_widget_class_install_action (widget_class, "sync.preferences", NULL, preferences_activated);
+  gtk_widget_class_install_action (widget_class, "sync.hide", NULL, hide_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -15,6 +15,7 @@
 #include "cohort-segment-dialog.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
+#include "cohort-sync-button.h"
 #include "cohort-sync-dialog.h"
 #include "cohort-window.h"
 
@@ -1031,6 +1032,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   g_type_ensure (COHORT_TYPE_SEGMENT);
   g_type_ensure (COHORT_TYPE_SEGMENT_PAGE);
   g_type_ensure (COHORT_TYPE_CUSTOMERS_VIEW);
+  g_type_ensure (COHORT_TYPE_SYNC_BUTTON);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, toast_overlay);
