@@ -330,6 +330,7 @@ struct _CohortConditionRow
   GtkDropDown *window_dropdown;
   GtkSpinButton *window_spin;
   GtkDropDown *window_unit_dropdown;
+  GtkLabel *where_label;
   GtkBox *where_box;
   GtkButton *add_filter_button;
   GtkLabel *error_label;
@@ -532,6 +533,7 @@ update_kind (CohortConditionRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->event_box), kind == COHORT_CONDITION_EVENT);
   gtk_widget_set_visible (GTK_WIDGET (self->json_entry), kind == COHORT_CONDITION_JSON);
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), self->where_rows->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->where_label), self->where_rows->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->count_spin), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->window_spin),
                             gtk_drop_down_get_selected (self->window_dropdown) == 1);
@@ -723,6 +725,7 @@ add_where_row (CohortConditionRow *self)
   g_ptr_array_add (self->where_rows, row);
   gtk_box_append (self->where_box, GTK_WIDGET (row));
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->where_label), TRUE);
 
   return row;
 }
@@ -734,6 +737,7 @@ remove_where_row_cb (CohortConditionRow *row,
   g_ptr_array_remove (self->where_rows, row);
   gtk_box_remove (self->where_box, GTK_WIDGET (row));
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), self->where_rows->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->where_label), self->where_rows->len > 0);
   gtk_widget_grab_focus (GTK_WIDGET (self->add_filter_button));
   emit_changed (self);
 }
@@ -1528,6 +1532,7 @@ cohort_condition_row_class_init (CohortConditionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, window_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, window_spin);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, window_unit_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, where_label);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, where_box);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, add_filter_button);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, error_label);

@@ -7,6 +7,7 @@
 
 #include "cohort-criteria.h"
 #include "cohort-criteria-builder.h"
+#include "cohort-event-importer.h"
 #include "cohort-importer.h"
 #include "cohort-segment-page.h"
 #include "cohort-ui-test.h"
@@ -81,6 +82,9 @@ typedef struct
   gint64 count;
 } CountWait;
 
+/* When the test last edited something, to report how soon the count follows. */
+static gint64 last_edit;
+
 static gboolean
 count_is (gpointer data)
 {
@@ -98,6 +102,9 @@ assert_count (Fixture *f,
   g_autofree char *prefix = g_strdup_printf ("%" G_GINT64_FORMAT " ", count);
 
   g_assert_true (ui_wait_until (count_is, &w));
+  if (last_edit > 0)
+    g_test_message ("count %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT " ms",
+                    count, (g_get_monotonic_time () - last_edit) / 1000);
   if (count < 0)
     g_assert_cmpstr (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), ==,
                      "No count while a condition needs fixing");
@@ -150,6 +157,7 @@ static void
 set_text (gpointer    entry,
           const char *text)
 {
+  last_edit = g_get_monotonic_time ();
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   ui_iterate ();
 }
@@ -496,6 +504,36 @@ test_paste (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 }
 
+/* Purchases (now is 21 January 2025): c01 three recent over 50, c02 three
+ * recent of 10, c03 four old ones, c04 one recent. */
+static void
+import_events (Fixture *f)
+{
+  static const char csv[] =
+    "customer,name,timestamp,amount\n"
+    "c01,purchase,2025-01-10T10:00:00Z,60\n"
+    "c01,purchase,2025-01-11T10:00:00Z,70\n"
+    "c01,purchase,2025-01-12T10:00:00Z,80\n"
+    "c02,purchase,2025-01-10T10:00:00Z,10\n"
+    "c02,purchase,2025-01-11T10:00:00Z,10\n"
+    "c02,purchase,2025-01-12T10:00:00Z,10\n"
+    "c03,purchase,2024-06-01T10:00:00Z,100\n"
+    "c03,purchase,2024-06-02T10:00:00Z,100\n"
+    "c03,purchase,2024-06-03T10:00:00Z,100\n"
+    "c03,purchase,2024-06-04T10:00:00Z,100\n"
+    "c04,purchase,2025-01-15T10:00:00Z,100\n";
+  g_autofree char *path = g_build_filename (f->ui.dir, "events.csv", NULL);
+  g_autoptr(CohortEventImporter) importer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, csv, -1, NULL));
+  importer = cohort_event_importer_new (path);
+  g_assert_true (cohort_event_importer_run (importer, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_event_importer_get_imported (importer), ==, 11);
+  ui_iterate ();
+}
+
 static void
 test_event_row (Fixture       *f,
                 gconstpointer  data)
@@ -509,6 +547,7 @@ test_event_row (Fixture       *f,
                " \"within\": {\"amount\": 30, \"unit\": \"days\"},"
                " \"where\": [{\"field\": \"amount\", \"operator\": \"gt\", \"value\": 50}]}}]}");
 
+  import_events (f);
   row = add_condition (root (f));
   choose (ROW_CHILD (row, "kind_dropdown"), "Event");
   g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "event_box")));
@@ -531,6 +570,7 @@ test_event_row (Fixture       *f,
   json = cohort_criteria_builder_dup_json (f->builder);
   g_assert_cmpstr (json, ==, expected);
   g_assert_true (save_enabled (f));
+  assert_count (f, 1);
   screenshot (f, "criteria-builder-event");
 
   /* "did not perform" and no window. */
@@ -543,6 +583,7 @@ test_event_row (Fixture       *f,
   expected = canonical ("{\"and\": [{\"event\": {\"name\": \"purchase\", \"operator\": \"not_performed\","
                         " \"count\": {\"operator\": \"gte\", \"value\": 3}}}]}");
   g_assert_cmpstr (json, ==, expected);
+  assert_count (f, 17);
 }
 
 static void
@@ -683,9 +724,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  ui_init (&argc, &argv);
-  /* 21 January 2025, 00:00 UTC */
+  /* 21 January 2025, 00:00 UTC (before any thread starts) */
   g_setenv ("COHORT_NOW", "1737417600", TRUE);
+  ui_init (&argc, &argv);
 
   g_test_add ("/ui/criteria-builder/two-groups", Fixture, NULL, set_up, test_two_groups, tear_down);
   g_test_add ("/ui/criteria-builder/invalid-and-undo", Fixture, NULL, set_up, test_invalid_and_undo, tear_down);
