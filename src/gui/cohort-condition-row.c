@@ -812,6 +812,21 @@ value_node (const char *text,
   return node;
 }
 
+/* eq/neq/in values: typed like the attribute (true/false for yes-or-no). */
+static JsonNode *
+scalar_node (CohortConditionRow *self,
+             const char         *text)
+{
+  if (self->type == COHORT_ATTR_BOOLEAN && (g_str_equal (text, "true") || g_str_equal (text, "false")))
+    {
+      JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+      json_node_set_boolean (node, g_str_equal (text, "true"));
+      return node;
+    }
+  return value_node (text, self->type == COHORT_ATTR_NUMBER);
+}
+
 static JsonNode *
 relative_node (GtkSpinButton *spin,
                GtkDropDown   *unit)
@@ -861,7 +876,6 @@ condition_to_json (CohortConditionRow *self)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   CohortOperator op = selected_op (self);
   CohortOperand operand = cohort_operator_get_operand (op);
-  gboolean numeric = self->type == COHORT_ATTR_NUMBER;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->value_entry));
 
   json_builder_begin_object (b);
@@ -877,7 +891,7 @@ condition_to_json (CohortConditionRow *self)
 
     case COHORT_OPERAND_SCALAR:
       json_builder_set_member_name (b, "value");
-      json_builder_add_value (b, value_node (text, numeric));
+      json_builder_add_value (b, scalar_node (self, text));
       break;
 
     case COHORT_OPERAND_NUMBER:
@@ -907,7 +921,7 @@ condition_to_json (CohortConditionRow *self)
           {
             g_strstrip (parts[i]);
             if (*parts[i] != '\0')
-              json_builder_add_value (b, value_node (parts[i], numeric));
+              json_builder_add_value (b, scalar_node (self, parts[i]));
           }
         json_builder_end_array (b);
       }
