@@ -389,6 +389,9 @@ test_done_cb (GObject      *source,
   adw_action_row_set_subtitle (self->test_row,
                                ok ? _("Both keys work")
                                   : _("A key did not work: see below"));
+  /* Bring the answer into view (and to a screen reader). */
+  gtk_widget_grab_focus (GTK_WIDGET (track_error == NULL && app_error != NULL
+                                     ? self->app_result_row : self->track_result_row));
   update_busy (self);
 }
 

@@ -446,6 +446,67 @@ test_cancel_sync (UiFixture     *f,
   unset_credentials ();
 }
 
+static gboolean
+not_testing (gpointer data)
+{
+  return !cohort_preferences_window_get_busy (data) &&
+         gtk_widget_get_visible (PREFS_CHILD (data, "app_result_row"));
+}
+
+static void
+test_connection (UiFixture     *f,
+                 gconstpointer  data)
+{
+  g_autoptr(FakeServer) server = fake_server_new ("site", "track-key", "app-key");
+  CohortPreferencesWindow *prefs = open_preferences (f);
+  const char *track, *app;
+
+  set_field (prefs, "site_id_row", "site");
+  set_field (prefs, "track_key_row", "track-key");
+  set_field (prefs, "app_key_row", "not-the-app-key");
+  adw_combo_row_set_selected (PREFS_CHILD (prefs, "region_row"), 1);
+  set_field (prefs, "track_url_row", fake_server_get_url (server));
+  set_field (prefs, "app_url_row", fake_server_get_url (server));
+
+  gtk_widget_activate_action (GTK_WIDGET (prefs), "prefs.test-connection", NULL);
+  for (guint i = 0; i < 5 && !not_testing (prefs); i++)
+    ui_wait_until (not_testing, prefs);
+  g_assert_true (not_testing (prefs));
+
+  /* Which key works and which does not, and why. */
+  track = adw_action_row_get_subtitle (PREFS_CHILD (prefs, "track_result_row"));
+  app = adw_action_row_get_subtitle (PREFS_CHILD (prefs, "app_result_row"));
+  g_test_message ("track: %s; app: %s", track, app);
+  g_assert_cmpstr (track, ==, "Connected: the key works");
+  g_assert_nonnull (strstr (app, "App API key"));
+  g_assert_null (strstr (app, "not-the-app-key"));
+  screenshot ("prefs-test-connection");
+}
+
+static void
+test_window_actions (UiFixture     *f,
+                     gconstpointer  data)
+{
+  CohortSyncDialog *dialog;
+
+  unset_credentials ();
+  ui_add (f, "Newsletter", COHORT_SEGMENT_MANUAL);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.preview-sync", NULL);
+  ui_iterate ();
+  dialog = ui_find_toplevel (COHORT_TYPE_SYNC_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+  wait_page (dialog, "preview");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Preview Sync");
+
+  /* Escape closes when nothing runs. */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL);
+  ui_iterate ();
+  g_assert_null (dialog);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -466,6 +527,11 @@ main (int    argc,
               ui_fixture_set_up, test_sync, ui_fixture_tear_down);
   g_test_add ("/ui/sync/cancel", UiFixture, NULL,
               ui_fixture_set_up, test_cancel_sync, ui_fixture_tear_down);
+
+  g_test_add ("/ui/sync/preferences/test-connection", UiFixture, NULL,
+              ui_fixture_set_up, test_connection, ui_fixture_tear_down);
+  g_test_add ("/ui/sync/window-actions", UiFixture, NULL,
+              ui_fixture_set_up, test_window_actions, ui_fixture_tear_down);
 
   return g_test_run ();
 }
