@@ -494,7 +494,11 @@ cohort_preferences_window_init (CohortPreferencesWindow *self)
 {
   g_autoptr(GTask) task = NULL;
 
+  /* Building the rows must not look like the user changing them: an empty
+   * save would clear the keyring. */
+  self->updating = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->updating = FALSE;
 
   self->cancellable = g_cancellable_new ();
   self->loading = TRUE;

@@ -60,6 +60,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Dialogs whose sync runs (one per window at most). */
+static GList *running_dialogs;
+
 static void start_plan (CohortSyncDialog *self);
 
 static gboolean
@@ -433,6 +436,7 @@ sync_done_cb (GObject      *source,
 
   report = cohort_sync_run_finish (result, &error);
   self->syncing = FALSE;
+  running_dialogs = g_list_remove (running_dialogs, self);
   if (is_gone (self))
     return;
 
@@ -503,6 +507,7 @@ credentials_done_cb (GObject      *source,
     }
 
   self->syncing = TRUE;
+  running_dialogs = g_list_prepend (running_dialogs, self);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_progress_bar_set_text (self->progress_bar, NULL);
   gtk_label_set_label (self->progress_label, _("Checking Customer.io…"));
@@ -606,6 +611,7 @@ cohort_sync_dialog_dispose (GObject *object)
 
   if (self->syncing)
     cohort_sync_button_update (gtk_window_get_transient_for (GTK_WINDOW (self)), NULL, 0, 0);
+  running_dialogs = g_list_remove (running_dialogs, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->rows != NULL)
@@ -732,4 +738,14 @@ cohort_sync_dialog_get_page (CohortSyncDialog *self)
   g_return_val_if_fail (COHORT_IS_SYNC_DIALOG (self), NULL);
 
   return gtk_stack_get_visible_child_name (self->stack);
+}
+
+CohortSyncDialog *
+cohort_sync_dialog_get_running (GtkWindow *parent)
+{
+  for (GList *l = running_dialogs; l != NULL; l = l->next)
+    if (gtk_window_get_transient_for (l->data) == parent)
+      return l->data;
+
+  return NULL;
 }

@@ -26,6 +26,8 @@ CohortSyncDialog *cohort_sync_dialog_new      (GtkWindow            *parent,
                                                CohortSyncDialogMode  mode);
 /* TRUE while a plan is worked out, credentials are read or a sync runs. */
 gboolean          cohort_sync_dialog_get_busy (CohortSyncDialog     *self);
+/* The dialog over @parent whose sync runs (maybe hidden), or NULL. */
+CohortSyncDialog *cohort_sync_dialog_get_running (GtkWindow        *parent);
 /* "loading", "preview", "progress", "result" or "error". */
 const char       *cohort_sync_dialog_get_page (CohortSyncDialog     *self);
 

@@ -695,8 +695,12 @@ sync_activated (GtkWidget  *widget,
 {
   CohortWindow *self = COHORT_WINDOW (widget);
   gboolean preview = g_strcmp0 (action_name, "win.preview-sync") == 0;
+  CohortSyncDialog *running = cohort_sync_dialog_get_running (GTK_WINDOW (self));
 
-  if (self->workspace != NULL)
+  /* One sync at a time: show the one running in the background. */
+  if (running != NULL)
+    gtk_window_present (GTK_WINDOW (running));
+  else if (self->workspace != NULL)
     gtk_window_present (GTK_WINDOW (cohort_sync_dialog_new (GTK_WINDOW (self), self->workspace,
                                                             preview ? COHORT_SYNC_DIALOG_PREVIEW
                                                                     : COHORT_SYNC_DIALOG_SYNC)));

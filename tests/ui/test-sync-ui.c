@@ -427,6 +427,27 @@ test_cancel_sync (UiFixture     *f,
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   screenshot ("sync-in-background");
   g_assert_true (cohort_sync_button_get_busy (button));
+  /* Sync from the menu meanwhile shows the running one, starts no other. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync", NULL);
+  iterate_briefly ();
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_assert_true (cohort_sync_dialog_get_running (GTK_WINDOW (f->window)) == dialog);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    guint n_dialogs = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+        n_dialogs += COHORT_IS_SYNC_DIALOG (w);
+      }
+    g_assert_cmpuint (n_dialogs, ==, 1);
+  }
+  g_signal_emit_by_name (SYNC_CHILD (dialog, "hide_button"), "clicked");
+  iterate_briefly ();
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
   g_signal_emit_by_name (adw_bin_get_child (ADW_BIN (button)), "clicked");
   iterate_briefly ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
