@@ -692,6 +692,54 @@ test_find (Fixture       *f,
   g_assert_cmpstr (((CohortCustomer *) page->pdata[0])->id, ==, "a1");
 }
 
+/* Sorted pages, whatever their size, walk the same order as one query over
+ * everything: those with the value first (by value), then those without. */
+static void
+test_find_pages (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(CohortImporter) importer =
+    import_text (f, "id,email\nb2,zed@x.com\na1,Amy@x.com\nc3,\n,solo@y.org\nd4,\n"
+                    "e5,bob@x.com\n,al@x.com\nf6,Bob2@x.com\ng7,\n", TRUE);
+  static const char *const refs[2][2] = {
+    { "SELECT ordinal FROM customers ORDER BY id IS NULL, id, ordinal",
+      "SELECT ordinal FROM customers ORDER BY id IS NULL, id DESC, ordinal DESC" },
+    { "SELECT ordinal FROM customers ORDER BY email IS NULL, email, ordinal",
+      "SELECT ordinal FROM customers ORDER BY email IS NULL, email DESC, ordinal DESC" },
+  };
+
+  for (guint col = 0; col < 2; col++)
+    for (guint desc = 0; desc < 2; desc++)
+      for (gint64 page_size = 1; page_size <= 4; page_size++)
+        {
+          g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_autoptr(GArray) got = g_array_new (FALSE, FALSE, sizeof (gint64));
+          sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws, refs[col][desc], NULL);
+
+          while (sqlite3_step (stmt) == SQLITE_ROW)
+            {
+              gint64 o = sqlite3_column_int64 (stmt, 0);
+              g_array_append_val (expected, o);
+            }
+          sqlite3_reset (stmt);
+          for (gint64 offset = 0; ; offset += page_size)
+            {
+              g_autoptr(GPtrArray) page =
+                cohort_customers_find (f->ws, NULL, col ? COHORT_CUSTOMERS_SORT_EMAIL : COHORT_CUSTOMERS_SORT_ID,
+                                       desc, offset, page_size, NULL);
+
+              g_assert_nonnull (page);
+              g_assert_cmpint (page->len, <=, page_size);
+              for (guint i = 0; i < page->len; i++)
+                g_array_append_val (got, ((CohortCustomer *) page->pdata[i])->ordinal);
+              if ((gint64) page->len < page_size)
+                break;
+            }
+          g_assert_cmpmem (got->data, got->len * sizeof (gint64),
+                           expected->data, expected->len * sizeof (gint64));
+        }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -710,6 +758,7 @@ main (int argc, char **argv)
   ADD ("async", test_async);
   ADD ("preview", test_preview);
   ADD ("find", test_find);
+  ADD ("find-pages", test_find_pages);
 #undef ADD
   for (guint i = 0; i < G_N_ELEMENTS (fixture_cases); i++)
     {

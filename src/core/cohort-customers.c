@@ -456,6 +456,70 @@ cohort_customers_count_matching (CohortWorkspace  *ws,
   return n;
 }
 
+/* Sorted by id or email with no search: those that have one in the order
+ * of the column's (partial) index, then those that have none by ordinal.
+ * Walking the index costs the offset; sorting a million rows for every
+ * page, as one ORDER BY "col IS NULL, col" would, costs seconds. */
+static GPtrArray *
+find_sorted (CohortWorkspace  *ws,
+             GHashTable       *attributes,
+             const char       *column,     /* "id" or "email": a fixed name */
+             gboolean          descending,
+             gint64            offset,
+             gint64            limit,
+             GError          **error)
+{
+  const char *dir = descending ? "DESC" : "ASC";
+  g_autofree char *count_sql = g_strdup_printf ("SELECT count(*) FROM customers WHERE %s IS NOT NULL", column);
+  g_autofree char *with_sql = g_strdup_printf ("SELECT " CUSTOMER_COLUMNS " FROM customers WHERE %s IS NOT NULL "
+                                               "ORDER BY %s %s, ordinal %s LIMIT ?1 OFFSET ?2",
+                                               column, column, dir, dir);
+  g_autofree char *without_sql = g_strdup_printf ("SELECT " CUSTOMER_COLUMNS " FROM customers WHERE %s IS NULL "
+                                                  "ORDER BY ordinal %s LIMIT ?1 OFFSET ?2", column, dir);
+  g_autoptr(GPtrArray) rows = NULL;
+  sqlite3_stmt *stmt;
+  gint64 n_with = 0;
+
+  offset = MAX (offset, 0);
+  stmt = cohort_workspace_prepare (ws, count_sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n_with = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (offset < n_with)
+    {
+      stmt = cohort_workspace_prepare (ws, with_sql, error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, limit < 0 ? -1 : limit);
+      sqlite3_bind_int64 (stmt, 2, offset);
+      rows = collect_rows (ws, stmt, attributes, error);
+      if (rows == NULL)
+        return NULL;
+    }
+  else
+    rows = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_customer_free);
+
+  if (limit < 0 || (gint64) rows->len < limit)
+    {
+      g_autoptr(GPtrArray) more = NULL;
+
+      stmt = cohort_workspace_prepare (ws, without_sql, error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, limit < 0 ? -1 : limit - (gint64) rows->len);
+      sqlite3_bind_int64 (stmt, 2, MAX (offset - n_with, 0));
+      more = collect_rows (ws, stmt, attributes, error);
+      if (more == NULL)
+        return NULL;
+      for (guint i = 0; i < more->len; i++)
+        g_ptr_array_add (rows, g_steal_pointer (&more->pdata[i]));
+    }
+  return g_steal_pointer (&rows);
+}
+
 GPtrArray *
 cohort_customers_find (CohortWorkspace      *ws,
                        const char           *search,
@@ -480,6 +544,9 @@ cohort_customers_find (CohortWorkspace      *ws,
   attributes = load_attributes (ws, error);
   if (attributes == NULL)
     return NULL;
+  if ((search == NULL || search[0] == '\0') && sort != COHORT_CUSTOMERS_SORT_ORDINAL)
+    return find_sorted (ws, attributes, sort == COHORT_CUSTOMERS_SORT_ID ? "id" : "email",
+                        descending, offset, limit, error);
   /* One of six fixed statements: nothing from the caller is pasted in. */
   sql = g_strdup_printf ("SELECT " CUSTOMER_COLUMNS " FROM customers WHERE " MATCHING
                          " ORDER BY %s LIMIT ?2 OFFSET ?3", orders[sort][descending ? 1 : 0]);
