@@ -1025,6 +1025,9 @@ cohort_event_importer_run_async (CohortEventImporter *self,
     d->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
   g_task_set_source_tag (task, cohort_event_importer_run_async);
   g_task_set_task_data (task, d, (GDestroyNotify) async_data_free);
+  /* The thread's own result is the truth: a cancel that arrives after the
+   * commit must not make a finished write look undone. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, run_thread);
 }
 

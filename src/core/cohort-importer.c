@@ -1400,6 +1400,9 @@ cohort_importer_run_async (CohortImporter      *self,
   if (self->progress_func != NULL)
     data->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
   g_task_set_task_data (task, data, (GDestroyNotify) async_data_free);
+  /* The thread's own result is the truth: a cancel that arrives after the
+   * commit must not make a finished write look undone. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, run_thread);
 }
 

@@ -2267,6 +2267,9 @@ cohort_sync_run_async (const char              *workspace_path,
   data->context = g_main_context_ref_thread_default ();
   g_task_set_source_tag (task, cohort_sync_run_async);
   g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  /* The thread's own result is the truth: a cancel that arrives after the
+   * commit must not make a finished write look undone. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, run_thread);
 }
 
