@@ -262,3 +262,10 @@ cohort_segment_page_set_segment (CohortSegmentPage *self,
   }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
 }
+
+CohortCriteriaBuilder *
+cohort_segment_page_get_criteria_builder (CohortSegmentPage *self)
+{
+  g_return_val_if_fail (COHORT_IS_SEGMENT_PAGE (self), NULL);
+  return self->criteria_builder;
+}

@@ -20,4 +20,7 @@ CohortSegment *cohort_segment_page_get_segment (CohortSegmentPage *self);
 void           cohort_segment_page_set_segment (CohortSegmentPage *self,
                                                 CohortSegment     *segment);
 
+/* The rules editor of the page (shown for data-driven segments). */
+struct _CohortCriteriaBuilder *cohort_segment_page_get_criteria_builder (CohortSegmentPage *self);
+
 G_END_DECLS

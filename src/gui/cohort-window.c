@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-criteria-builder.h"
 #include "cohort-customers-view.h"
 #include "cohort-event-import-dialog.h"
 #include "cohort-evaluator.h"
@@ -38,6 +39,11 @@ struct _CohortWindow
   guint selecting : 1;
   /* The content pane shows the customers, not a segment. */
   guint showing_customers : 1;
+  /* Unsaved rules were saved or discarded: closing may go on. */
+  guint close_confirmed : 1;
+  /* Where to go once the unsaved rules are saved or discarded:
+   * a segment id, LEAVE_TO_CUSTOMERS, or LEAVE_TO_CLOSE. */
+  gint64 leave_target;
   gint64 n_customers;
 
   AdwToastOverlay *toast_overlay;
@@ -186,9 +192,93 @@ update_view (CohortWindow *self)
   update_actions (self);
 }
 
+#define LEAVE_TO_CUSTOMERS (-1)
+#define LEAVE_TO_CLOSE     (-2)
+
+static void leave_to (CohortWindow *self, gint64 target);
+
+static void
+leave_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   CohortWindow     *self)
+{
+  CohortCriteriaBuilder *builder = cohort_segment_page_get_criteria_builder (self->segment_page);
+  gint64 target = self->leave_target;
+
+  self->leave_target = 0;
+  if (g_str_equal (response, "save"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cohort_criteria_builder_save (builder, &error))
+        {
+          add_toast (self, error->message);
+          return;
+        }
+    }
+  else if (g_str_equal (response, "discard"))
+    cohort_criteria_builder_discard (builder);
+  else
+    return;
+  leave_to (self, target);
+}
+
+/* When the shown segment has unsaved rules, asks what to do with them
+ * before going to @target, and returns TRUE: the caller stays put. */
+static gboolean
+ask_before_leaving (CohortWindow *self,
+                    gint64        target)
+{
+  CohortCriteriaBuilder *builder = cohort_segment_page_get_criteria_builder (self->segment_page);
+  CohortSegment *shown = cohort_segment_page_get_segment (self->segment_page);
+  AdwMessageDialog *dialog;
+
+  if (shown == NULL || builder == NULL || !cohort_criteria_builder_has_unsaved_changes (builder) ||
+      target == cohort_segment_get_id (shown))
+    return FALSE;
+  if (self->leave_target != 0)
+    return TRUE;    /* already asking */
+
+  self->leave_target = target;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL));
+  adw_message_dialog_format_heading (dialog, _("Save the Rules of “%s”?"),
+                                     cohort_segment_get_name (shown));
+  adw_message_dialog_set_body (dialog, _("The rules were changed and not saved. "
+                                         "Changes that are not saved are lost."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static gboolean
+close_request_cb (GtkWindow *window)
+{
+  CohortWindow *self = COHORT_WINDOW (window);
+
+  if (!self->close_confirmed && ask_before_leaving (self, LEAVE_TO_CLOSE))
+    return TRUE;
+  return FALSE;
+}
+
 static void
 show_customers (CohortWindow *self)
 {
+  if (ask_before_leaving (self, LEAVE_TO_CUSTOMERS))
+    {
+      /* Keep the segment's row selected while the question is open. */
+      gtk_list_box_unselect_all (self->sections_list);
+      return;
+    }
+
   self->showing_customers = TRUE;
 
   self->selecting = TRUE;
@@ -203,6 +293,21 @@ show_customers (CohortWindow *self)
 }
 
 static void
+leave_to (CohortWindow *self,
+          gint64        target)
+{
+  if (target == LEAVE_TO_CLOSE)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (target == LEAVE_TO_CUSTOMERS)
+    show_customers (self);
+  else
+    cohort_window_select_segment (self, target);
+}
+
+static void
 section_activated_cb (CohortWindow *self)
 {
   show_customers (self);
@@ -211,6 +316,17 @@ section_activated_cb (CohortWindow *self)
 static void
 selection_changed_cb (CohortWindow *self)
 {
+  CohortSegment *selected = get_selected_segment (self);
+  CohortSegment *shown = cohort_segment_page_get_segment (self->segment_page);
+
+  /* A click elsewhere with unsaved rules: stay on the shown segment and ask. */
+  if (!self->selecting && selected != NULL && shown != NULL &&
+      ask_before_leaving (self, cohort_segment_get_id (selected)))
+    {
+      cohort_window_select_segment (self, cohort_segment_get_id (shown));
+      return;
+    }
+
   if (get_selected_segment (self) != NULL && self->showing_customers)
     {
       self->showing_customers = FALSE;
@@ -1025,6 +1141,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   object_class->dispose = cohort_window_dispose;
   object_class->finalize = cohort_window_finalize;
   object_class->get_property = cohort_window_get_property;
+  GTK_WINDOW_CLASS (klass)->close_request = close_request_cb;
 
   properties[PROP_WORKSPACE] =
     g_param_spec_object ("workspace", NULL, NULL,

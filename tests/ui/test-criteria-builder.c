@@ -720,6 +720,101 @@ test_page (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (builder)));
 }
 
+/* The open question about unsaved rules, if any. */
+static AdwMessageDialog *
+find_question (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+/* As a click on a response button: the response, then the dialog closes. */
+static void
+answer (AdwMessageDialog *question,
+        const char       *response)
+{
+  adw_message_dialog_response (question, response);
+  gtk_window_destroy (GTK_WINDOW (question));
+  ui_iterate ();
+}
+
+/* Picks segment @id as a click in the list would (not through the program). */
+static void
+user_selects (Fixture *f,
+              gint64   id)
+{
+  GListModel *model = cohort_window_get_segments (f->ui.window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CohortSegment) s = g_list_model_get_item (model, i);
+
+      if (cohort_segment_get_id (s) == id)
+        gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (model), i);
+    }
+  ui_iterate ();
+}
+
+/* Leaving a segment with unsaved rules asks: Cancel stays, Discard and Save go on. */
+static void
+test_leave_asks (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(CohortSegment) manual = ui_create (&f->ui, "Hand-kept", COHORT_SEGMENT_MANUAL);
+  CohortSegmentPage *page = WINDOW_CHILD (f->ui.window, "segment_page");
+  CohortCriteriaBuilder *builder = TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "criteria_builder");
+  gint64 rules_id = cohort_segment_get_id (f->segment);
+  gint64 manual_id = cohort_segment_get_id (manual);
+  AdwMessageDialog *question;
+  g_autofree char *stored = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_true (cohort_window_select_segment (f->ui.window, rules_id));
+  ui_iterate ();
+  fill_row (add_condition (cohort_criteria_builder_get_root (builder)), "plan", COHORT_OP_EQ, "pro");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (builder));
+
+  /* Cancel: the segment with the edits stays shown, edits kept. */
+  user_selects (f, manual_id);
+  question = find_question ();
+  g_assert_nonnull (question);
+  g_assert_cmpint (cohort_window_get_selected_id (f->ui.window), ==, rules_id);
+  answer (question, "cancel");
+  g_assert_cmpint (cohort_window_get_selected_id (f->ui.window), ==, rules_id);
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (builder));
+
+  /* Discard: the manual segment is shown; nothing was stored. */
+  user_selects (f, manual_id);
+  question = find_question ();
+  g_assert_nonnull (question);
+  answer (question, "discard");
+  g_assert_cmpint (cohort_window_get_selected_id (f->ui.window), ==, manual_id);
+  stored = stored_criteria (f);
+  g_assert_null (stored);
+
+  /* Save: stored, then the other segment is shown. */
+  g_assert_true (cohort_window_select_segment (f->ui.window, rules_id));
+  ui_iterate ();
+  fill_row (add_condition (cohort_criteria_builder_get_root (builder)), "plan", COHORT_OP_EQ, "pro");
+  user_selects (f, manual_id);
+  question = find_question ();
+  g_assert_nonnull (question);
+  answer (question, "save");
+  g_assert_cmpint (cohort_window_get_selected_id (f->ui.window), ==, manual_id);
+  stored = stored_criteria (f);
+  expected = canonical ("{\"and\": [{\"attribute\": {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}}]}");
+  g_assert_cmpstr (stored, ==, expected);
+  g_assert_null (find_question ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -736,6 +831,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
   g_test_add ("/ui/criteria-builder/custom-and-cycle", Fixture, NULL, set_up, test_custom_and_cycle, tear_down);
   g_test_add ("/ui/criteria-builder/page", Fixture, NULL, set_up, test_page, tear_down);
+  g_test_add ("/ui/criteria-builder/leave-asks", Fixture, NULL, set_up, test_leave_asks, tear_down);
 
   return g_test_run ();
 }
