@@ -1,4 +1,4 @@
-/* main.c: one binary, two front ends
+/* main.c: cohort-gui, the window (`cohort` without a command execs it)
  *
  * `cohort segments list` and the other commands run without a display and
  * never initialise GTK; anything else opens the window.
