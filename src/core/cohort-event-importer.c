@@ -346,13 +346,14 @@ map_columns (Import   *im,
 }
 
 static gboolean
+/* @what is untranslated (N_): it is translated only on failure, not per row. */
 step_done (Import *im, sqlite3_stmt *stmt, const char *what, GError **error)
 {
   int rc = sqlite3_step (stmt);
 
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return cohort_workspace_db_error (im->ws, error, what);
+    return cohort_workspace_db_error (im->ws, error, _(what));
   return TRUE;
 }
 
@@ -374,7 +375,7 @@ attribute_id (Import      *im,
   if (stmt == NULL)
     return 0;
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-  if (!step_done (im, stmt, _("saving an event attribute"), error))
+  if (!step_done (im, stmt, N_("saving an event attribute"), error))
     return 0;
   stmt = cohort_workspace_prepare (im->ws, "SELECT id FROM event_attributes WHERE name = ?", error);
   if (stmt == NULL)
@@ -470,7 +471,7 @@ resolve_customer (Import      *im,
       sqlite3_bind_text (stmt, as_email ? 2 : 1, value, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 3, im->now);
       sqlite3_bind_int64 (stmt, 4, im->now);
-      if (!step_done (im, stmt, _("creating a customer"), error))
+      if (!step_done (im, stmt, N_("creating a customer"), error))
         return -1;
       ordinal = sqlite3_last_insert_rowid (cohort_workspace_get_db (im->ws));
       im->self->customers_created++;
@@ -714,7 +715,7 @@ import_row (Import    *im,
   sqlite3_bind_blob (stmt, 4, im->blob->len > 0 ? (const void *) im->blob->data : "",
                      (int) im->blob->len, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, key);
-  if (!step_done (im, stmt, _("saving an event"), error))
+  if (!step_done (im, stmt, N_("saving an event"), error))
     return FALSE;
   if (sqlite3_changes (cohort_workspace_get_db (im->ws)) > 0)
     im->self->imported++;
@@ -811,7 +812,10 @@ begin_bulk (Import      *im,
     existing = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   if (estimate < BULK_MIN_ROWS || (guint64) existing > estimate * 2)
-    return TRUE;
+    /* Row by row: repeats are found by the unique index (left out by an
+     * earlier bulk import). */
+    return cohort_workspace_exec (im->ws, "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe "
+                                  "ON events (dedupe)", error);
 
   g_debug ("Bulk event import: about %" G_GUINT64_FORMAT " rows, %" G_GINT64_FORMAT " events already",
            estimate, existing);
@@ -827,21 +831,24 @@ begin_bulk (Import      *im,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return cohort_workspace_db_error (im->ws, error, _("reading events"));
-  if (!cohort_workspace_exec (im->ws, "DROP INDEX events_by_dedupe; DROP INDEX events_by_customer", error))
+  if (!cohort_workspace_exec (im->ws, "DROP INDEX IF EXISTS events_by_dedupe; DROP INDEX events_by_customer",
+                              error))
     return FALSE;
   im->bulk = TRUE;
   return TRUE;
 }
 
+/* The index by customer is rebuilt now (a customer's events are listed
+ * from it). The unique index of dedupe keys is left out: only a row-by-row
+ * import needs it, and that one builds it first (begin_bulk), so a large
+ * import does not pay for an index nothing reads yet. */
 static gboolean
 end_bulk (Import  *im,
           GError **error)
 {
   if (!im->bulk)
     return TRUE;
-  return cohort_workspace_exec (im->ws,
-                                "CREATE UNIQUE INDEX events_by_dedupe ON events (dedupe);"
-                                "CREATE INDEX events_by_customer ON events (customer, timestamp)",
+  return cohort_workspace_exec (im->ws, "CREATE INDEX events_by_customer ON events (customer, timestamp)",
                                 error);
 }
 
