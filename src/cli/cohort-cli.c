@@ -94,11 +94,12 @@ cohort_cli_import_progress (guint64  rows,
   if (now - last < G_USEC_PER_SEC / 8 && bytes < total)
     return;
   last = now;
+  g_printerr ("\r");
   if (total > 0)
-    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
+    g_printerr (_("Importing… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
                 (int) (bytes * 100 / MAX (total, 1)));
   else
-    g_printerr (_("\rImporting… %" G_GUINT64_FORMAT " rows"), rows);
+    g_printerr (_("Importing… %" G_GUINT64_FORMAT " rows"), rows);
 }
 
 void
