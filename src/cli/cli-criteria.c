@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
+#include <gio/gunixoutputstream.h>
 
 #include "cohort-cli-private.h"
 #include "cohort-criteria.h"
 #include "cohort-evaluator.h"
+#include "cohort-export.h"
 #include "cohort-segment.h"
 
 char *
@@ -136,31 +138,6 @@ cohort_cli_segments_count (CohortCli  *cli,
   return COHORT_EXIT_OK;
 }
 
-/* A CSV cell: protected against formula injection, quoted when needed. */
-static void
-append_csv_cell (GString *out, const char *text)
-{
-  gboolean protect, quote;
-
-  if (text == NULL)
-    return;
-  protect = text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-            text[0] == '\t' || text[0] == '\r';
-  quote = strpbrk (text, ",\"\r\n") != NULL;
-  if (quote)
-    g_string_append_c (out, '"');
-  if (protect)
-    g_string_append_c (out, '\'');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  if (quote)
-    g_string_append_c (out, '"');
-}
-
 int
 cohort_cli_segments_members (CohortCli  *cli,
                              int         argc,
@@ -200,7 +177,6 @@ cohort_cli_segments_members (CohortCli  *cli,
   ev = cohort_evaluator_evaluate_segment (ws, cohort_segment_get_id (segment), cli->cancellable, &error);
   if (ev == NULL)
     return cohort_cli_fail_error (cli, error);
-  ordinals = cohort_evaluation_get_members (ev, (guint64) offset, (guint64) limit);
 
   if (attributes != NULL)
     {
@@ -222,6 +198,7 @@ cohort_cli_segments_members (CohortCli  *cli,
       g_autoptr(JsonGenerator) gen = json_generator_new ();
       g_autofree char *text = NULL;
 
+      ordinals = cohort_evaluation_get_members (ev, (guint64) offset, (guint64) limit);
       json_builder_begin_array (b);
       for (guint i = 0; i < ordinals->len; i++)
         {
@@ -262,34 +239,16 @@ cohort_cli_segments_members (CohortCli  *cli,
     }
   else
     {
-      g_autoptr(GString) line = g_string_new ("id,email");
+      g_autoptr(GOutputStream) stream = g_unix_output_stream_new (fileno (fp), FALSE);
 
-      for (guint k = 0; fields && fields[k]; k++)
+      fflush (fp);
+      if (!cohort_export_members (ev, (const char * const *) fields, (guint64) offset, (guint64) limit,
+                                  stream, NULL, NULL, cli->cancellable, &error))
         {
-          g_string_append_c (line, ',');
-          append_csv_cell (line, fields[k]);
+          if (fp != stdout)
+            fclose (fp);
+          return cohort_cli_fail_error (cli, error);
         }
-      g_string_append_c (line, '\n');
-      for (guint i = 0; i < ordinals->len; i++)
-        {
-          guint32 o = g_array_index (ordinals, guint32, i);
-
-          append_csv_cell (line, cohort_evaluation_get_text (ev, o, "id"));
-          g_string_append_c (line, ',');
-          append_csv_cell (line, cohort_evaluation_get_text (ev, o, "email"));
-          for (guint k = 0; fields && fields[k]; k++)
-            {
-              g_string_append_c (line, ',');
-              append_csv_cell (line, cohort_evaluation_get_text (ev, o, fields[k]));
-            }
-          g_string_append_c (line, '\n');
-          if (line->len > 1 << 16)
-            {
-              fwrite (line->str, 1, line->len, fp);
-              g_string_truncate (line, 0);
-            }
-        }
-      fwrite (line->str, 1, line->len, fp);
     }
   if (fflush (fp) != 0 || (fp != stdout && fclose (fp) != 0))
     return cohort_cli_fail (cli, COHORT_EXIT_FAILED, _("Could not write %s: %s"),
