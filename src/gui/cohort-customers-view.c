@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-add-to-segment.h"
 #include "cohort-customer-dialog.h"
 #include "cohort-customer-item.h"
 #include "cohort-customers-view.h"
@@ -34,7 +35,7 @@ struct _CohortCustomersView
 
   CohortWorkspace *workspace;
   CohortCustomerModel *model;
-  GtkSingleSelection *selection;
+  GtkMultiSelection *selection;
   GPtrArray *attribute_columns;   /* GtkColumnViewColumn, in the order shown */
   gboolean columns_chosen;        /* the user picked columns: keep them */
 
@@ -390,6 +391,49 @@ search_changed_cb (CohortCustomersView *self)
   update_view (self);
 }
 
+/* Add to Segment… for the selected customers */
+
+static void
+update_add_to_segment (CohortCustomersView *self)
+{
+  g_autoptr(GtkBitset) selected = NULL;
+
+  if (self->selection != NULL)
+    selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customers.add-to-segment",
+                                 selected != NULL && !gtk_bitset_is_empty (selected));
+}
+
+static void
+add_to_segment_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  CohortCustomersView *self = COHORT_CUSTOMERS_VIEW (widget);
+  g_autoptr(GtkBitset) selected = NULL;
+  g_autoptr(GArray) ordinals = NULL;
+  GtkBitsetIter iter;
+  guint position;
+
+  if (self->selection == NULL || self->workspace == NULL)
+    return;
+
+  /* The rows read so far: a selected row is one that was shown. */
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(CohortCustomerItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+      const CohortCustomer *customer = item ? cohort_customer_item_get_customer (item) : NULL;
+
+      if (customer != NULL)
+        g_array_append_val (ordinals, customer->ordinal);
+    }
+  if (ordinals->len > 0)
+    cohort_add_to_segment_present (widget, self->workspace, ordinals);
+}
+
 static void
 row_activated_cb (CohortCustomersView *self,
                   guint                position)
@@ -499,6 +543,7 @@ cohort_customers_view_class_init (CohortCustomersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortCustomersView, column_view);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_install_action (widget_class, "customers.add-to-segment", NULL, add_to_segment_activated);
 }
 
 static void
@@ -528,6 +573,7 @@ cohort_customers_view_init (CohortCustomersView *self)
                            G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
 
   update_view (self);
+  update_add_to_segment (self);
 }
 
 CohortWorkspace *
@@ -563,9 +609,11 @@ cohort_customers_view_set_workspace (CohortCustomersView *self,
   if (workspace != NULL)
     {
       self->model = cohort_customer_model_new (workspace);
-      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-      gtk_single_selection_set_autoselect (self->selection, FALSE);
-      gtk_single_selection_set_can_unselect (self->selection, TRUE);
+      self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+      g_signal_connect_object (self->selection, "selection-changed",
+                               G_CALLBACK (update_add_to_segment), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->selection, "items-changed",
+                               G_CALLBACK (update_add_to_segment), self, G_CONNECT_SWAPPED);
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
       g_signal_connect_object (self->model, "notify::n-items", G_CALLBACK (n_items_changed_cb),
@@ -582,6 +630,7 @@ cohort_customers_view_set_workspace (CohortCustomersView *self,
       update_attributes (self);
       update_view (self);
     }
+  update_add_to_segment (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CUSTOMERS]);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-criteria-builder.h"
+#include "cohort-members-panel.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
 #include "cohort-window.h"
@@ -29,6 +30,7 @@ struct _CohortSegmentPage
   GtkLabel *created_label;
   GtkLabel *updated_label;
   CohortCriteriaBuilder *criteria_builder;
+  CohortMembersPanel *members_panel;
 };
 
 G_DEFINE_FINAL_TYPE (CohortSegmentPage, cohort_segment_page, ADW_TYPE_BIN)
@@ -204,6 +206,7 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (COHORT_TYPE_CRITERIA_BUILDER);
+  g_type_ensure (COHORT_TYPE_MEMBERS_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-segment-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, kind_image);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, name_label);
@@ -216,6 +219,7 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, created_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, updated_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, criteria_builder);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, members_panel);
 }
 
 static void
@@ -259,6 +263,10 @@ cohort_segment_page_set_segment (CohortSegmentPage *self,
     cohort_criteria_builder_set_segment (self->criteria_builder,
                                          window ? cohort_window_get_workspace (COHORT_WINDOW (window)) : NULL,
                                          segment);
+    /* A manual segment's members; Save as Manual Segment… otherwise. */
+    cohort_members_panel_set_segment (self->members_panel,
+                                      window ? cohort_window_get_workspace (COHORT_WINDOW (window)) : NULL,
+                                      segment);
   }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
 }
