@@ -418,7 +418,8 @@ add_to_segment_activated (GtkWidget  *widget,
   if (self->selection == NULL || self->workspace == NULL)
     return;
 
-  /* The rows read so far: a selected row is one that was shown. */
+  /* Rows are read a page at a time: a selected row not read yet (after
+   * Select All) is being read now; never leave it out silently. */
   selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
   ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
@@ -427,8 +428,16 @@ add_to_segment_activated (GtkWidget  *widget,
       g_autoptr(CohortCustomerItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
       const CohortCustomer *customer = item ? cohort_customer_item_get_customer (item) : NULL;
 
-      if (customer != NULL)
-        g_array_append_val (ordinals, customer->ordinal);
+      if (customer == NULL)
+        {
+          GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+          if (overlay != NULL)
+            adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                                         adw_toast_new (_("Some selected customers are still being read. Try again in a moment.")));
+          return;
+        }
+      g_array_append_val (ordinals, customer->ordinal);
     }
   if (ordinals->len > 0)
     cohort_add_to_segment_present (widget, self->workspace, ordinals);
