@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-criteria-builder.h"
+#include "cohort-export-dialog.h"
 #include "cohort-members-panel.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
@@ -188,6 +189,26 @@ cohort_segment_page_set_property (GObject      *object,
     }
 }
 
+/* Export Members… (both kinds): the dialog, over the window's toasts. */
+static void
+export_members_cb (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CohortSegmentPage *self = COHORT_SEGMENT_PAGE (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, COHORT_TYPE_WINDOW);
+  GtkWidget *toasts = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  CohortWorkspace *ws = window != NULL ? cohort_window_get_workspace (COHORT_WINDOW (window)) : NULL;
+  CohortExportDialog *dialog;
+
+  if (self->segment == NULL || ws == NULL)
+    return;
+
+  dialog = cohort_export_dialog_new (GTK_WINDOW (window), ws, self->segment,
+                                     toasts != NULL ? ADW_TOAST_OVERLAY (toasts) : NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 cohort_segment_page_class_init (CohortSegmentPageClass *klass)
 {
@@ -220,6 +241,8 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, updated_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, criteria_builder);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, members_panel);
+
+  gtk_widget_class_install_action (widget_class, "segment.export-members", NULL, export_members_cb);
 }
 
 static void
@@ -251,6 +274,7 @@ cohort_segment_page_set_segment (CohortSegmentPage *self,
     g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_page_update, self);
 
   g_set_object (&self->segment, segment);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "segment.export-members", segment != NULL);
 
   if (segment != NULL)
     g_signal_connect_object (segment, "notify::count", G_CALLBACK (cohort_segment_page_update), self, G_CONNECT_SWAPPED);
