@@ -177,6 +177,7 @@ cohort_add_members_dialog_new (GtkWindow       *parent,
   /* Translators: the title of a dialog; %s is a segment name */
   title = g_strdup_printf (_("Add Customers to “%s”"), cohort_segment_get_name (segment));
   gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->text_view));
 
   return self;
 }

@@ -86,7 +86,7 @@ update (CohortMembersPanel *self)
     }
 
   if (self->model == NULL)
-    count = g_strdup ("");
+    count = g_strdup (self->cancellable != NULL ? _("Reading members…") : "");
   else if (shown == total)
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", total), total);
   else
@@ -185,6 +185,7 @@ reload (CohortMembersPanel *self)
     }
 
   self->cancellable = g_cancellable_new ();
+  update (self);
   cohort_evaluator_evaluate_segment_async (self->workspace, cohort_segment_get_id (self->segment),
                                            self->cancellable, evaluated_cb, g_object_ref (self));
 }

@@ -203,6 +203,11 @@ test_paste_unknown (UiFixture     *f,
   g_assert_nonnull (dialog);
   g_assert_false (gtk_widget_is_sensitive (ADD_CHILD (dialog, "add_button")));
 
+  /* The field is named as its label says, and has the focus. */
+  gtk_test_accessible_assert_property (ADD_CHILD (dialog, "text_view"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Customer IDs or emails");
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (dialog)) == ADD_CHILD (dialog, "text_view"));
+
   buffer = gtk_text_view_get_buffer (ADD_CHILD (dialog, "text_view"));
   gtk_text_buffer_set_text (buffer, "c00001, person2@example.com\nnobody@example.org\nc00003\nc99999", -1);
   ui_click (ADD_CHILD (dialog, "add_button"));
@@ -236,6 +241,8 @@ test_remove_and_search (UiFixture     *f,
   add_members (f, vip, "c00001,c00002,c00003,c00004,c00005");
   panel = show_segment (f, vip, 5);
   g_assert_cmpstr (gtk_label_get_label (PANEL_CHILD (panel, "count_label")), ==, "5 members");
+  gtk_test_accessible_assert_property (PANEL_CHILD (panel, "search_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Search by id or email");
 
   /* Search by email. */
   gtk_editable_set_text (PANEL_CHILD (panel, "search_entry"), "PERSON4@");
