@@ -59,6 +59,21 @@ find_action_button (GtkWidget  *widget,
   return NULL;
 }
 
+static void
+collect_checks (GtkWidget *widget,
+                GPtrArray *checks)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_CHECK_BUTTON (child))
+        g_ptr_array_add (checks, child);
+      else
+        collect_checks (child, checks);
+    }
+}
+
 static gboolean
 not_busy (gpointer dialog)
 {
@@ -111,6 +126,25 @@ test_export_data_driven (UiFixture     *f,
   ui_click (button);
   dialog = ui_find_toplevel (COHORT_TYPE_EXPORT_DIALOG);
   g_assert_nonnull (dialog);
+
+  /* Each check is named as its row says. */
+  {
+    g_autoptr(GPtrArray) checks = g_ptr_array_new ();
+    g_auto(GStrv) titles = NULL;
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    collect_checks (GTK_WIDGET (dialog), checks);
+    for (guint i = 0; i < checks->len; i++)
+      {
+        GtkWidget *row = gtk_widget_get_ancestor (g_ptr_array_index (checks, i), ADW_TYPE_ACTION_ROW);
+        const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+
+        gtk_test_accessible_assert_property (g_ptr_array_index (checks, i), GTK_ACCESSIBLE_PROPERTY_LABEL, title);
+        g_strv_builder_add (builder, title);
+      }
+    titles = g_strv_builder_end (builder);
+    g_assert_cmpstrv (titles, ((const char *[]) { "note", "plan", NULL }));
+  }
 
   /* The workspace's attributes, none chosen at first. */
   chosen = cohort_export_dialog_get_chosen (dialog);
@@ -198,6 +232,64 @@ test_export_error (UiFixture     *f,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+static void
+test_export_cancel (UiFixture     *f,
+                    gconstpointer  data)
+{
+  CohortWorkspace *ws = cohort_window_get_workspace (f->window);
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(GString) csv = g_string_new ("id,email,plan\n");
+  g_autofree char *input = g_build_filename (f->dir, "many.csv", NULL);
+  g_autofree char *path = g_build_filename (f->dir, "all.csv", NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  CohortExportDialog *dialog;
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (csv, "u%u,u%u@example.com,%s\n", i, i, i % 2 ? "pro" : "free");
+  g_assert_true (g_file_set_contents (input, csv->str, (gssize) csv->len, NULL));
+  importer = cohort_importer_new (input);
+  g_assert_true (cohort_importer_run (importer, ws, NULL, &error));
+  g_assert_no_error (error);
+  segment = ui_create (f, "Everyone", COHORT_SEGMENT_DATA_DRIVEN);
+  g_assert_true (cohort_segments_set_criteria (ws, cohort_segment_get_id (segment),
+                                               "{\"attribute\":{\"field\":\"plan\",\"operator\":\"exists\"}}",
+                                               &error));
+  g_assert_no_error (error);
+
+  dialog = cohort_export_dialog_new (GTK_WINDOW (f->window), ws, segment, NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  ui_iterate ();
+
+  /* Cancel while it writes: the dialog comes back to the columns, and no
+   * partial file is left behind. (Had the thread already finished, the
+   * file is complete and the dialog gone.) */
+  cohort_export_dialog_export_to_file (dialog, file);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (TEMPLATE_CHILD (dialog, COHORT_TYPE_EXPORT_DIALOG, "stack")), ==, "progress");
+  g_signal_emit_by_name (TEMPLATE_CHILD (dialog, COHORT_TYPE_EXPORT_DIALOG, "cancel_button"), "clicked");
+  g_assert_true (ui_wait_until (not_busy, dialog));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  if (ui_find_toplevel (COHORT_TYPE_EXPORT_DIALOG) != NULL)
+    {
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (TEMPLATE_CHILD (dialog, COHORT_TYPE_EXPORT_DIALOG, "stack")), ==, "columns");
+      g_assert_null (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+
+      g_test_message ("cancelled before the end");
+      /* Again, to the end this time. */
+      cohort_export_dialog_export_to_file (dialog, file);
+      g_assert_true (ui_wait_until (dialog_gone, NULL));
+    }
+  {
+    g_autofree char *contents = read_file (path);
+    g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 20002);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -208,6 +300,8 @@ main (int   argc,
               ui_fixture_set_up, test_export_data_driven, ui_fixture_tear_down);
   g_test_add ("/ui/export/manual", UiFixture, NULL,
               ui_fixture_set_up, test_export_manual, ui_fixture_tear_down);
+  g_test_add ("/ui/export/cancel", UiFixture, NULL,
+              ui_fixture_set_up, test_export_cancel, ui_fixture_tear_down);
   g_test_add ("/ui/export/error", UiFixture, NULL,
               ui_fixture_set_up, test_export_error, ui_fixture_tear_down);
 
