@@ -247,7 +247,10 @@ cohort_cli_segments_members (CohortCli  *cli,
         {
           if (fp != stdout)
             fclose (fp);
-          return cohort_cli_fail_error (cli, error);
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return cohort_cli_fail_error (cli, error);
+          return cohort_cli_fail (cli, COHORT_EXIT_FAILED, _("Could not write %s: %s"),
+                                  output ? output : "stdout", error->message);
         }
     }
   if (fflush (fp) != 0 || (fp != stdout && fclose (fp) != 0))
