@@ -504,6 +504,39 @@ cohort_customer_model_set_sort (CohortCustomerModel *self,
 }
 
 gboolean
+cohort_customer_model_read_ordinals (CohortCustomerModel *self,
+                                     guint                position,
+                                     guint                n,
+                                     GArray              *ordinals,
+                                     GError             **error)
+{
+  g_return_val_if_fail (COHORT_IS_CUSTOMER_MODEL (self), FALSE);
+  g_return_val_if_fail (ordinals != NULL, FALSE);
+
+  /* In chunks, so that a million rows never sit in memory at once. */
+  while (n > 0)
+    {
+      guint chunk = MIN (n, 10000);
+      g_autoptr(GPtrArray) customers = NULL;
+
+      customers = cohort_customers_find (self->workspace, self->search, self->sort, self->descending,
+                                         position, chunk, error);
+      if (customers == NULL)
+        return FALSE;
+      for (guint i = 0; i < customers->len; i++)
+        {
+          CohortCustomer *customer = g_ptr_array_index (customers, i);
+          g_array_append_val (ordinals, customer->ordinal);
+        }
+      if (customers->len < chunk)
+        break;
+      position += chunk;
+      n -= chunk;
+    }
+  return TRUE;
+}
+
+gboolean
 cohort_customer_model_get_loading (CohortCustomerModel *self)
 {
   g_return_val_if_fail (COHORT_IS_CUSTOMER_MODEL (self), FALSE);

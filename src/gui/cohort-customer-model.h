@@ -32,6 +32,14 @@ void                 cohort_customer_model_set_sort       (CohortCustomerModel *
                                                            gboolean             descending);
 /* Reads the count again and forgets the pages read. */
 void                 cohort_customer_model_reload         (CohortCustomerModel *self);
+/* Appends to @ordinals (gint64) the ordinals of the @n rows from
+ * @position on, read from the workspace now (for selections of rows that
+ * were never shown). */
+gboolean             cohort_customer_model_read_ordinals  (CohortCustomerModel *self,
+                                                           guint                position,
+                                                           guint                n,
+                                                           GArray              *ordinals,
+                                                           GError             **error);
 /* Whether pages are being read (their items are placeholders until then). */
 gboolean             cohort_customer_model_get_loading    (CohortCustomerModel *self);
 /* How many pages are held now (for tests). */

@@ -412,32 +412,32 @@ add_to_segment_activated (GtkWidget  *widget,
   CohortCustomersView *self = COHORT_CUSTOMERS_VIEW (widget);
   g_autoptr(GtkBitset) selected = NULL;
   g_autoptr(GArray) ordinals = NULL;
+  g_autoptr(GError) error = NULL;
   GtkBitsetIter iter;
   guint position;
 
   if (self->selection == NULL || self->workspace == NULL)
     return;
 
-  /* Rows are read a page at a time: a selected row not read yet (after
-   * Select All) is being read now; never leave it out silently. */
+  /* Rows are read a page at a time, and Select All selects rows never
+   * read: read the ordinals of the selection, a run of positions at a time. */
   selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
   ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
-       ok = gtk_bitset_iter_next (&iter, &position))
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok; )
     {
-      g_autoptr(CohortCustomerItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
-      const CohortCustomer *customer = item ? cohort_customer_item_get_customer (item) : NULL;
+      guint start = position;
+      guint run = 1;
 
-      if (customer == NULL)
+      while ((ok = gtk_bitset_iter_next (&iter, &position)) && position == start + run)
+        run++;
+      if (!cohort_customer_model_read_ordinals (self->model, start, run, ordinals, &error))
         {
           GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
 
           if (overlay != NULL)
-            adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
-                                         adw_toast_new (_("Some selected customers are still being read. Try again in a moment.")));
+            adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
           return;
         }
-      g_array_append_val (ordinals, customer->ordinal);
     }
   if (ordinals->len > 0)
     cohort_add_to_segment_present (widget, self->workspace, ordinals);
