@@ -503,37 +503,111 @@ cohort_customer_model_set_sort (CohortCustomerModel *self,
   replace_all (self, self->n_items, self->n_items);
 }
 
-gboolean
-cohort_customer_model_read_ordinals (CohortCustomerModel *self,
-                                     guint                position,
-                                     guint                n,
-                                     GArray              *ordinals,
-                                     GError             **error)
+typedef struct
 {
-  g_return_val_if_fail (COHORT_IS_CUSTOMER_MODEL (self), FALSE);
-  g_return_val_if_fail (ordinals != NULL, FALSE);
+  char *path;
+  char *search;
+  CohortCustomersSort sort;
+  gboolean descending;
+  GArray *runs;              /* guint pairs: first position, how many */
+} OrdinalsRequest;
 
-  /* In chunks, so that a million rows never sit in memory at once. */
-  while (n > 0)
+static void
+ordinals_request_free (OrdinalsRequest *request)
+{
+  g_free (request->path);
+  g_free (request->search);
+  g_array_unref (request->runs);
+  g_free (request);
+}
+
+static void
+read_ordinals_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  OrdinalsRequest *request = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GArray) ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws == NULL)
     {
-      guint chunk = MIN (n, 10000);
-      g_autoptr(GPtrArray) customers = NULL;
-
-      customers = cohort_customers_find (self->workspace, self->search, self->sort, self->descending,
-                                         position, chunk, error);
-      if (customers == NULL)
-        return FALSE;
-      for (guint i = 0; i < customers->len; i++)
-        {
-          CohortCustomer *customer = g_ptr_array_index (customers, i);
-          g_array_append_val (ordinals, customer->ordinal);
-        }
-      if (customers->len < chunk)
-        break;
-      position += chunk;
-      n -= chunk;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  return TRUE;
+
+  for (guint r = 0; r + 1 < request->runs->len; r += 2)
+    {
+      guint position = g_array_index (request->runs, guint, r);
+      guint n = g_array_index (request->runs, guint, r + 1);
+
+      /* In chunks, so that a million rows never sit in memory at once. */
+      while (n > 0)
+        {
+          guint chunk = MIN (n, 10000);
+          g_autoptr(GPtrArray) customers = NULL;
+
+          if (g_task_return_error_if_cancelled (task))
+            return;
+          customers = cohort_customers_find (ws, request->search, request->sort, request->descending,
+                                             position, chunk, &error);
+          if (customers == NULL)
+            {
+              g_task_return_error (task, g_steal_pointer (&error));
+              return;
+            }
+          for (guint i = 0; i < customers->len; i++)
+            {
+              CohortCustomer *customer = g_ptr_array_index (customers, i);
+              g_array_append_val (ordinals, customer->ordinal);
+            }
+          if (customers->len < chunk)
+            break;
+          position += chunk;
+          n -= chunk;
+        }
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&ordinals), (GDestroyNotify) g_array_unref);
+}
+
+void
+cohort_customer_model_read_ordinals_async (CohortCustomerModel *self,
+                                           GArray              *runs,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OrdinalsRequest *request;
+
+  g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
+  g_return_if_fail (runs != NULL);
+
+  request = g_new0 (OrdinalsRequest, 1);
+  request->path = g_strdup (cohort_workspace_get_path (self->workspace));
+  request->search = g_strdup (self->search);
+  request->sort = self->sort;
+  request->descending = self->descending;
+  request->runs = g_array_ref (runs);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cohort_customer_model_read_ordinals_async);
+  g_task_set_task_data (task, request, (GDestroyNotify) ordinals_request_free);
+  g_task_run_in_thread (task, read_ordinals_thread);
+}
+
+GArray *
+cohort_customer_model_read_ordinals_finish (CohortCustomerModel  *self,
+                                            GAsyncResult         *result,
+                                            GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean

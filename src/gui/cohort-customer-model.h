@@ -32,14 +32,17 @@ void                 cohort_customer_model_set_sort       (CohortCustomerModel *
                                                            gboolean             descending);
 /* Reads the count again and forgets the pages read. */
 void                 cohort_customer_model_reload         (CohortCustomerModel *self);
-/* Appends to @ordinals (gint64) the ordinals of the @n rows from
- * @position on, read from the workspace now (for selections of rows that
- * were never shown). */
-gboolean             cohort_customer_model_read_ordinals  (CohortCustomerModel *self,
-                                                           guint                position,
-                                                           guint                n,
-                                                           GArray              *ordinals,
-                                                           GError             **error);
+/* The ordinals (GArray of gint64) of the rows in @runs (guint pairs: first
+ * position, how many), read in a thread with their own connection: for
+ * selections of rows that were never shown (Select All). */
+void                 cohort_customer_model_read_ordinals_async  (CohortCustomerModel *self,
+                                                                 GArray              *runs,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+GArray              *cohort_customer_model_read_ordinals_finish (CohortCustomerModel *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
 /* Whether pages are being read (their items are placeholders until then). */
 gboolean             cohort_customer_model_get_loading    (CohortCustomerModel *self);
 /* How many pages are held now (for tests). */

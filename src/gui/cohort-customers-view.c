@@ -405,14 +405,41 @@ update_add_to_segment (CohortCustomersView *self)
 }
 
 static void
+selection_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CohortCustomersView) self = user_data;
+  g_autoptr(GArray) ordinals = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ordinals = cohort_customer_model_read_ordinals_finish (COHORT_CUSTOMER_MODEL (source), result, &error);
+  /* Another workspace meanwhile, or the view is gone. */
+  if (self->model != COHORT_CUSTOMER_MODEL (source) || self->workspace == NULL ||
+      gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;
+
+  if (ordinals == NULL)
+    {
+      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+      if (overlay != NULL)
+        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+      return;
+    }
+
+  if (ordinals->len > 0)
+    cohort_add_to_segment_present (GTK_WIDGET (self), self->workspace, ordinals);
+}
+
+static void
 add_to_segment_activated (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *parameter)
 {
   CohortCustomersView *self = COHORT_CUSTOMERS_VIEW (widget);
   g_autoptr(GtkBitset) selected = NULL;
-  g_autoptr(GArray) ordinals = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) runs = NULL;
   GtkBitsetIter iter;
   guint position;
 
@@ -420,9 +447,10 @@ add_to_segment_activated (GtkWidget  *widget,
     return;
 
   /* Rows are read a page at a time, and Select All selects rows never
-   * read: read the ordinals of the selection, a run of positions at a time. */
+   * read: the ordinals of the selection are read in a thread, by runs of
+   * positions. */
   selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  runs = g_array_new (FALSE, FALSE, sizeof (guint));
   for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok; )
     {
       guint start = position;
@@ -430,17 +458,13 @@ add_to_segment_activated (GtkWidget  *widget,
 
       while ((ok = gtk_bitset_iter_next (&iter, &position)) && position == start + run)
         run++;
-      if (!cohort_customer_model_read_ordinals (self->model, start, run, ordinals, &error))
-        {
-          GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-          if (overlay != NULL)
-            adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
-          return;
-        }
+      g_array_append_val (runs, start);
+      g_array_append_val (runs, run);
     }
-  if (ordinals->len > 0)
-    cohort_add_to_segment_present (widget, self->workspace, ordinals);
+  if (runs->len == 0)
+    return;
+
+  cohort_customer_model_read_ordinals_async (self->model, runs, NULL, selection_read_cb, g_object_ref (self));
 }
 
 static void

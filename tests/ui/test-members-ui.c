@@ -130,6 +130,12 @@ item_loaded (gpointer item)
 }
 
 static gboolean
+message_dialog_shown (gpointer data)
+{
+  return ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+static gboolean
 has_undo_button (gpointer data)
 {
   return find_button (data, "_Undo") != NULL;
@@ -165,7 +171,7 @@ test_add_to_segment (UiFixture     *f,
   ui_iterate ();
   g_assert_true (gtk_widget_is_sensitive (find_button (GTK_WIDGET (view), "_Add to Segment…")));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "customers.add-to-segment", NULL));
-  ui_iterate ();
+  g_assert_true (ui_wait_until (message_dialog_shown, NULL));
 
   /* Only manual segments are offered. */
   dialog = ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
@@ -185,7 +191,7 @@ test_add_to_segment (UiFixture     *f,
   gtk_selection_model_select_all (selection);
   ui_iterate ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "customers.add-to-segment", NULL));
-  ui_iterate ();
+  g_assert_true (ui_wait_until (message_dialog_shown, NULL));
   dialog = ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Add 2000 Customers to a Segment");
