@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ cohort_cli_segments_count (CohortCli  *cli,
   ev = cohort_evaluator_evaluate_segment (ws, cohort_segment_get_id (segment), cli->cancellable, &error);
   if (ev == NULL)
     return cohort_cli_fail_error (cli, error);
-  g_print ("%" G_GUINT64_FORMAT "\n", cohort_evaluation_get_count (ev));
+  g_print ("%" PRIu64 "\n", cohort_evaluation_get_count (ev));
   return COHORT_EXIT_OK;
 }
 

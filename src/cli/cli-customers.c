@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -35,9 +36,9 @@ customers_count (CohortCli *cli, int argc, char **argv)
   if ((n = cohort_customers_count (ws, &error)) < 0)
     return cohort_cli_fail_error (cli, error);
   if (json)
-    g_print ("{\"count\": %" G_GINT64_FORMAT "}\n", n);
+    g_print ("{\"count\": %" PRId64 "}\n", n);
   else
-    g_print ("%" G_GINT64_FORMAT "\n", n);
+    g_print ("%" PRId64 "\n", n);
   return COHORT_EXIT_OK;
 }
 
@@ -192,8 +193,8 @@ customers_show (CohortCli *cli, int argc, char **argv)
       g_autoptr(GDateTime) last = g_date_time_new_from_unix_utc (e->last);
       g_autofree char *iso = last ? g_date_time_format_iso8601 (last) : g_strdup ("?");
 
-      g_print (g_dngettext (GETTEXT_PACKAGE, "  %s: %" G_GINT64_FORMAT " time, last %s\n",
-                            "  %s: %" G_GINT64_FORMAT " times, last %s\n", e->count),
+      g_print (g_dngettext (GETTEXT_PACKAGE, "  %s: %" PRId64 " time, last %s\n",
+                            "  %s: %" PRId64 " times, last %s\n", e->count),
                e->name, e->count, iso);
     }
   return COHORT_EXIT_OK;

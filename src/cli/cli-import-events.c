@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -53,9 +54,9 @@ print_report_text (CohortEventImporter *importer,
   GArray *rejected = cohort_event_importer_get_rejected (importer);
   guint64 n_rejected = cohort_event_importer_get_n_rejected (importer);
 
-  g_print (_("%s: %" G_GUINT64_FORMAT " rows, %" G_GUINT64_FORMAT " events imported, %"
-             G_GUINT64_FORMAT " already present, %" G_GUINT64_FORMAT " customers created, %"
-             G_GUINT64_FORMAT " rejected\n"),
+  g_print (_("%s: %" PRIu64 " rows, %" PRIu64 " events imported, %"
+             PRIu64 " already present, %" PRIu64 " customers created, %"
+             PRIu64 " rejected\n"),
            display, cohort_event_importer_get_rows (importer),
            cohort_event_importer_get_imported (importer),
            cohort_event_importer_get_duplicates (importer),
@@ -64,10 +65,10 @@ print_report_text (CohortEventImporter *importer,
     {
       CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
 
-      g_print (_("  line %" G_GUINT64_FORMAT ": %s\n"), r->line, r->reason);
+      g_print (_("  line %" PRIu64 ": %s\n"), r->line, r->reason);
     }
   if (n_rejected > TEXT_REPORT_MAX)
-    g_print (_("  … and %" G_GUINT64_FORMAT " more rejected rows (use --json for all)\n"),
+    g_print (_("  … and %" PRIu64 " more rejected rows (use --json for all)\n"),
              n_rejected - TEXT_REPORT_MAX);
   if (!ok)
     g_print ("%s\n", _("Nothing was imported."));

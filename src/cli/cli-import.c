@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -67,7 +68,7 @@ print_preview_text (CohortImportPreview *preview)
       char **cells = g_ptr_array_index (preview->records, r);
       g_autofree char *joined = g_strjoinv (" | ", cells);
 
-      g_print (_("line %" G_GUINT64_FORMAT ": %s\n"),
+      g_print (_("line %" PRIu64 ": %s\n"),
                g_array_index (preview->lines, guint64, r), joined);
     }
 }
@@ -80,7 +81,7 @@ print_rejections_to_stderr (const char *file,
     {
       CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
 
-      g_printerr (_("%s: line %" G_GUINT64_FORMAT ": %s\n"), file, r->line, r->reason);
+      g_printerr (_("%s: line %" PRIu64 ": %s\n"), file, r->line, r->reason);
     }
 }
 
@@ -124,18 +125,18 @@ print_report_text (CohortImporter *importer,
   guint64 n_rejected = cohort_importer_get_n_rejected (importer);
 
   if (imported)
-    g_print (_("Imported %s: %" G_GUINT64_FORMAT " rows, %" G_GUINT64_FORMAT " created, "
-               "%" G_GUINT64_FORMAT " updated, %" G_GUINT64_FORMAT " rejected\n"),
+    g_print (_("Imported %s: %" PRIu64 " rows, %" PRIu64 " created, "
+               "%" PRIu64 " updated, %" PRIu64 " rejected\n"),
              file, cohort_importer_get_rows (importer), cohort_importer_get_created (importer),
              cohort_importer_get_updated (importer), n_rejected);
   for (guint i = 0; i < rejected->len && i < TEXT_REPORT_MAX; i++)
     {
       CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
 
-      g_print (_("  line %" G_GUINT64_FORMAT ": %s\n"), r->line, r->reason);
+      g_print (_("  line %" PRIu64 ": %s\n"), r->line, r->reason);
     }
   if (n_rejected > TEXT_REPORT_MAX)
-    g_print (_("  … and %" G_GUINT64_FORMAT " more rejected rows (use --json for all)\n"),
+    g_print (_("  … and %" PRIu64 " more rejected rows (use --json for all)\n"),
              n_rejected - TEXT_REPORT_MAX);
 }
 

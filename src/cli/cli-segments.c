@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -65,7 +66,7 @@ count_text (CohortSegment *segment)
 {
   gint64 count = cohort_segment_get_count (segment);
 
-  return count < 0 ? g_strdup ("—") : g_strdup_printf ("%" G_GINT64_FORMAT, count);
+  return count < 0 ? g_strdup ("—") : g_strdup_printf ("%" PRId64, count);
 }
 
 static int
@@ -139,7 +140,7 @@ segments_list (CohortCli *cli, int argc, char **argv)
         g_autofree char *name = pad (cohort_segment_get_name (s), name_width);
         g_autofree char *count = count_text (s);
 
-        g_print ("%6" G_GINT64_FORMAT "  %s  %-11s  %-8s  %s\n", cohort_segment_get_id (s), name,
+        g_print ("%6" PRId64 "  %s  %-11s  %-8s  %s\n", cohort_segment_get_id (s), name,
                  cohort_segment_kind_to_string (cohort_segment_get_kind (s)),
                  cohort_segment_get_active (s) ? _("active") : _("inactive"), count);
       }
@@ -191,7 +192,7 @@ segments_create (CohortCli *cli, int argc, char **argv)
                                       description, &error);
   if (segment == NULL)
     return cohort_cli_fail_error (cli, error);
-  g_print ("%" G_GINT64_FORMAT "\n", cohort_segment_get_id (segment));
+  g_print ("%" PRId64 "\n", cohort_segment_get_id (segment));
   return COHORT_EXIT_OK;
 }
 
@@ -247,7 +248,7 @@ segments_show (CohortCli *cli, int argc, char **argv)
       g_autofree char *updated_text = updated ? g_date_time_format (updated, "%F %T") : g_strdup ("?");
       g_autofree char *count = count_text (s);
 
-      g_print ("%s:\t%" G_GINT64_FORMAT "\n", _("Id"), cohort_segment_get_id (s));
+      g_print ("%s:\t%" PRId64 "\n", _("Id"), cohort_segment_get_id (s));
       g_print ("%s:\t%s\n", _("Name"), cohort_segment_get_name (s));
       g_print ("%s:\t%s\n", _("Kind"), cohort_segment_get_kind (s) == COHORT_SEGMENT_MANUAL
                                          ? _("Manual") : _("Data-driven"));
@@ -370,7 +371,7 @@ segments_duplicate (CohortCli *cli, int argc, char **argv)
     return code;
   if (!(copy = cohort_segments_duplicate (ws, cohort_segment_get_id (s), &error)))
     return cohort_cli_fail_error (cli, error);
-  g_print ("%" G_GINT64_FORMAT "\n", cohort_segment_get_id (copy));
+  g_print ("%" PRId64 "\n", cohort_segment_get_id (copy));
   return COHORT_EXIT_OK;
 }
 
@@ -489,7 +490,7 @@ segments_freeze (CohortCli *cli, int argc, char **argv)
   frozen = cohort_segments_freeze (ws, cohort_segment_get_id (s), argv[2], cli->cancellable, &error);
   if (frozen == NULL)
     return cohort_cli_fail_error (cli, error);
-  g_print ("%" G_GINT64_FORMAT "\n", cohort_segment_get_id (frozen));
+  g_print ("%" PRId64 "\n", cohort_segment_get_id (frozen));
   return COHORT_EXIT_OK;
 }
 

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -298,10 +299,10 @@ remote_segments (CohortCli *cli, int argc, char **argv)
       for (guint i = 0; i < segments->len; i++)
         {
           CohortCioSegment *s = segments->pdata[i];
-          g_autofree char *count = s->count >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, s->count)
+          g_autofree char *count = s->count >= 0 ? g_strdup_printf ("%" PRId64, s->count)
                                                  : g_strdup ("—");
 
-          g_print ("%-8" G_GINT64_FORMAT " %-8s %10s  %s\n", s->id, s->type, count, s->name);
+          g_print ("%-8" PRId64 " %-8s %10s  %s\n", s->id, s->type, count, s->name);
         }
     }
 
@@ -354,8 +355,8 @@ remote_members (CohortCli *cli, int argc, char **argv)
       cohort_cli_print_json (root);
     }
   else
-    g_print (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " member fetched\n",
-                          "%" G_GINT64_FORMAT " members fetched\n", (gulong) n), n);
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " member fetched\n",
+                          "%" PRId64 " members fetched\n", (gulong) n), n);
   return COHORT_EXIT_OK;
 }
 

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -96,10 +97,10 @@ cohort_cli_import_progress (guint64  rows,
   last = now;
   g_printerr ("\r");
   if (total > 0)
-    g_printerr (_("Importing… %" G_GUINT64_FORMAT " rows (%d%%)"), rows,
+    g_printerr (_("Importing… %" PRIu64 " rows (%d%%)"), rows,
                 (int) (bytes * 100 / MAX (total, 1)));
   else
-    g_printerr (_("Importing… %" G_GUINT64_FORMAT " rows"), rows);
+    g_printerr (_("Importing… %" PRIu64 " rows"), rows);
 }
 
 void

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -593,7 +594,7 @@ cohort_cio_client_request (CohortCioClient  *self,
               g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_RATE_LIMITED,
                            retry_after > 0
                            ? _("%s %s: Customer.io’s rate limit was reached; try again in %"
-                               G_GINT64_FORMAT " seconds")
+                               PRId64 " seconds")
                            : _("%s %s: Customer.io’s rate limit or daily quota was reached; "
                                "try again later"),
                            method, path, retry_after);
@@ -723,7 +724,7 @@ member_string (JsonObject *obj,
   if (json_node_get_value_type (node) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (node));
   if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    return g_strdup_printf ("%" PRId64, json_node_get_int (node));
   return NULL;
 }
 
@@ -814,7 +815,7 @@ cohort_cio_client_get_segment (CohortCioClient  *self,
                                GCancellable     *cancellable,
                                GError          **error)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT, id);
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" PRId64, id);
   g_autoptr(JsonObject) obj = NULL;
 
   obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
@@ -859,7 +860,7 @@ cohort_cio_client_delete_segment (CohortCioClient  *self,
                                   GCancellable     *cancellable,
                                   GError          **error)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT, id);
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" PRId64, id);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) node = NULL;
 
@@ -879,7 +880,7 @@ cohort_cio_client_get_customer_count (CohortCioClient  *self,
                                       GCancellable     *cancellable,
                                       GError          **error)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/customer_count", id);
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" PRId64 "/customer_count", id);
   g_autoptr(JsonObject) obj = NULL;
   gint64 count;
 
@@ -910,7 +911,7 @@ cohort_cio_client_get_used_by (CohortCioClient  *self,
                                GCancellable     *cancellable,
                                GError          **error)
 {
-  g_autofree char *path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/used_by", id);
+  g_autofree char *path = g_strdup_printf ("/v1/segments/%" PRId64 "/used_by", id);
   g_autoptr(JsonObject) obj = NULL;
   JsonNode *used_by;
   JsonObject *u;
@@ -955,11 +956,11 @@ cohort_cio_client_get_membership (CohortCioClient  *self,
   if (start != NULL && *start != '\0')
     {
       escaped = g_uri_escape_string (start, NULL, FALSE);
-      path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/membership?start=%s&limit=%u",
+      path = g_strdup_printf ("/v1/segments/%" PRId64 "/membership?start=%s&limit=%u",
                               id, escaped, limit);
     }
   else
-    path = g_strdup_printf ("/v1/segments/%" G_GINT64_FORMAT "/membership?limit=%u", id, limit);
+    path = g_strdup_printf ("/v1/segments/%" PRId64 "/membership?limit=%u", id, limit);
 
   obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
                         cancellable, error);
@@ -999,7 +1000,7 @@ cohort_cio_client_get_membership (CohortCioClient  *self,
           if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
             ident->id = g_strdup (json_node_get_string (item));
           else if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_INT64)
-            ident->id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (item));
+            ident->id = g_strdup_printf ("%" PRId64, json_node_get_int (item));
           g_ptr_array_add (members, ident);
         }
     }
@@ -1033,7 +1034,7 @@ change_membership (CohortCioClient    *self,
 
   g_return_val_if_fail (n_ids >= 1 && n_ids <= COHORT_CIO_MAX_IDS_PER_BATCH, FALSE);
 
-  path = g_strdup_printf ("/api/v1/segments/%" G_GINT64_FORMAT "/%s?id_type=%s",
+  path = g_strdup_printf ("/api/v1/segments/%" PRId64 "/%s?id_type=%s",
                           id, action, cohort_cio_id_type_to_string (id_type));
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ids");

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -669,7 +670,7 @@ cohort_column_index_build (sqlite3       *db,
     }
   self->size += self->universe->n_words * 8;
   index_finish_names (self);
-  g_debug ("Built the column index: %" G_GUINT64_FORMAT " customers, %u columns, %" G_GSIZE_FORMAT
+  g_debug ("Built the column index: %" PRIu64 " customers, %u columns, %" G_GSIZE_FORMAT
            " bytes in %.0f ms", self->n_customers, self->n_columns, self->size,
            (g_get_monotonic_time () - t0) / 1000.0);
   return g_steal_pointer (&self);

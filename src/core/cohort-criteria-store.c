@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -108,7 +109,7 @@ cohort_criteria_check_refs (const CohortCriteria  *criteria,
       if (name == NULL)
         {
           g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
-                       _("%s: there is no segment with id %" G_GINT64_FORMAT),
+                       _("%s: there is no segment with id %" PRId64),
                        ref->path, ref->segment_id);
           return FALSE;
         }
@@ -166,7 +167,7 @@ cohort_segments_set_criteria (CohortWorkspace  *ws,
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND,
-                   _("There is no segment with id %" G_GINT64_FORMAT), id);
+                   _("There is no segment with id %" PRId64), id);
       goto fail;
     }
   if (rc != SQLITE_ROW)

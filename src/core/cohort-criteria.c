@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <math.h>
 #include <string.h>
@@ -314,7 +315,7 @@ parse_scalar (Parser        *p,
           }
         case G_TYPE_INT64:
           out->number = (double) json_node_get_int (node);
-          out->text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+          out->text = g_strdup_printf ("%" PRId64, json_node_get_int (node));
           out->is_number = TRUE;
           return TRUE;
         case G_TYPE_DOUBLE:
@@ -1291,7 +1292,7 @@ describe_time (GString *out, gint64 ts)
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ts);
 
   if (dt == NULL)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, ts);
+    g_string_append_printf (out, "%" PRId64, ts);
   else if (g_date_time_get_hour (dt) == 0 && g_date_time_get_minute (dt) == 0 &&
            g_date_time_get_second (dt) == 0)
     {
@@ -1443,7 +1444,7 @@ describe (const CohortCriteria  *self,
         if (name != NULL)
           g_string_append_printf (out, _("in segment “%s”"), name);
         else
-          g_string_append_printf (out, _("in segment #%" G_GINT64_FORMAT), self->segment_id);
+          g_string_append_printf (out, _("in segment #%" PRId64), self->segment_id);
       }
       break;
     case COHORT_CRITERIA_EVENT:
@@ -1455,11 +1456,11 @@ describe (const CohortCriteria  *self,
         if (ev->has_count)
           {
             if (ev->count_op == COHORT_OP_GTE)
-              g_string_append_printf (out, _(" at least %" G_GINT64_FORMAT " times"), ev->count_value);
+              g_string_append_printf (out, _(" at least %" PRId64 " times"), ev->count_value);
             else if (ev->count_op == COHORT_OP_LTE)
-              g_string_append_printf (out, _(" at most %" G_GINT64_FORMAT " times"), ev->count_value);
+              g_string_append_printf (out, _(" at most %" PRId64 " times"), ev->count_value);
             else
-              g_string_append_printf (out, _(" exactly %" G_GINT64_FORMAT " times"), ev->count_value);
+              g_string_append_printf (out, _(" exactly %" PRId64 " times"), ev->count_value);
           }
         if (ev->within != NULL)
           {

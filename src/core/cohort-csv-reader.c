@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <string.h>
@@ -1203,7 +1204,7 @@ cohort_csv_reader_read_header (CohortCsvReader  *self,
     return FALSE;
   if (status == COHORT_CSV_BAD)
     {
-      g_prefix_error (error, _("Line %" G_GUINT64_FORMAT ", column %u of the header: "),
+      g_prefix_error (error, _("Line %" PRIu64 ", column %u of the header: "),
                       self->error_line, self->error_column);
       return FALSE;
     }
@@ -1246,7 +1247,7 @@ cohort_csv_reader_read_header (CohortCsvReader  *self,
       self->error_line = self->record_line;
       self->error_column = 1;
       g_set_error (error, COHORT_CSV_ERROR, COHORT_CSV_ERROR_BAD_HEADER,
-                   _("The header row (line %" G_GUINT64_FORMAT ") must name every column once: %s"),
+                   _("The header row (line %" PRIu64 ") must name every column once: %s"),
                    self->record_line, problems->str);
       return FALSE;
     }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -232,7 +233,7 @@ customer_from_row (sqlite3_stmt *stmt,
   customer->attributes = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_attribute_free);
 
   if (blob != NULL && !cohort_attrs_decode (blob, blob_len, entries))
-    g_warning ("Customer %" G_GINT64_FORMAT " has damaged attributes", customer->ordinal);
+    g_warning ("Customer %" PRId64 " has damaged attributes", customer->ordinal);
 
   for (guint i = 0; i < entries->len; i++)
     {
@@ -659,7 +660,7 @@ convert_to_timestamps (CohortWorkspace  *ws,
           if (e->attr != attr || cohort_value_parse_number (e->value, e->len, NULL) ||
               !cohort_value_parse_timestamp (e->value, e->len, &t))
             continue;
-          g_snprintf (seconds, sizeof seconds, "%" G_GINT64_FORMAT, t);
+          g_snprintf (seconds, sizeof seconds, "%" PRId64, t);
           e->value = seconds;
           e->len = strlen (seconds);
           changed = TRUE;

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -531,14 +532,14 @@ segment_members (Eval *e, gint64 id, GError **error)
     if (g_array_index (e->stack, gint64, i) == id)
       {
         g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_CYCLE,
-                     _("Segment %" G_GINT64_FORMAT " refers to itself through other segments"), id);
+                     _("Segment %" PRId64 " refers to itself through other segments"), id);
         return NULL;
       }
 
   if (e->db == NULL)
     {
       g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
-                   _("There is no segment with id %" G_GINT64_FORMAT), id);
+                   _("There is no segment with id %" PRId64), id);
       return NULL;
     }
   if (sqlite3_prepare_v2 (e->db, "SELECT kind, criteria FROM segments WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
@@ -555,7 +556,7 @@ segment_members (Eval *e, gint64 id, GError **error)
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
-                   _("There is no segment with id %" G_GINT64_FORMAT), id);
+                   _("There is no segment with id %" PRId64), id);
       return NULL;
     }
   if (rc != SQLITE_ROW)
@@ -600,7 +601,7 @@ segment_members (Eval *e, gint64 id, GError **error)
       if (parsed == NULL)
         {
           g_set_error (error, COHORT_CRITERIA_ERROR, local_error->code,
-                       _("The criteria of segment %" G_GINT64_FORMAT " are invalid: %s"),
+                       _("The criteria of segment %" PRId64 " are invalid: %s"),
                        id, local_error->message);
           return NULL;
         }
@@ -615,7 +616,7 @@ segment_members (Eval *e, gint64 id, GError **error)
 
 db_error:
   g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
-               _("Could not read segment %" G_GINT64_FORMAT ": %s"), id, sqlite3_errmsg (e->db));
+               _("Could not read segment %" PRId64 ": %s"), id, sqlite3_errmsg (e->db));
   if (stmt)
     sqlite3_finalize (stmt);
   return NULL;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -535,7 +536,7 @@ add_data_members (Import      *im,
               value = g_strdup (json_node_get_string (node));
               break;
             case G_TYPE_INT64:
-              value = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+              value = g_strdup_printf ("%" PRId64, json_node_get_int (node));
               break;
             case G_TYPE_DOUBLE:
               {
@@ -817,7 +818,7 @@ begin_bulk (Import      *im,
     return cohort_workspace_exec (im->ws, "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe "
                                   "ON events (dedupe)", error);
 
-  g_debug ("Bulk event import: about %" G_GUINT64_FORMAT " rows, %" G_GINT64_FORMAT " events already",
+  g_debug ("Bulk event import: about %" PRIu64 " rows, %" PRId64 " events already",
            estimate, existing);
   /* Sized for what is expected, so that the set rarely grows. */
   while (im->key_slots < (estimate + (guint64) existing) * 2)
@@ -933,8 +934,8 @@ run_internal (CohortEventImporter  *self,
     {
       g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED,
                    g_dngettext (GETTEXT_PACKAGE,
-                                "%s: %" G_GUINT64_FORMAT " row was rejected, so nothing was imported",
-                                "%s: %" G_GUINT64_FORMAT " rows were rejected, so nothing was imported",
+                                "%s: %" PRIu64 " row was rejected, so nothing was imported",
+                                "%s: %" PRIu64 " rows were rejected, so nothing was imported",
                                 self->n_rejected),
                    self->path, self->n_rejected);
       goto rollback;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,7 +228,7 @@ build_scan (CohortEventIndex  *self,
     if (capacity >= G_MAXUINT32)
       {
         g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_FAILED,
-                     _("Too many events to index (%" G_GUINT64_FORMAT ")"), capacity);
+                     _("Too many events to index (%" PRIu64 ")"), capacity);
         return FALSE;
       }
 

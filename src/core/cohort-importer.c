@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -578,7 +579,7 @@ reader_reason (CohortCsvReader *reader,
   guint64 line = cohort_csv_reader_get_error_line (reader);
 
   if (line != cohort_csv_reader_get_line (reader))
-    return g_strdup_printf (_("%s (line %" G_GUINT64_FORMAT ", column %u)"), error->message,
+    return g_strdup_printf (_("%s (line %" PRIu64 ", column %u)"), error->message,
                             line, cohort_csv_reader_get_error_column (reader));
   return g_strdup_printf (_("%s (column %u)"), error->message,
                           cohort_csv_reader_get_error_column (reader));
@@ -925,7 +926,7 @@ row_values (Import  *im,
 
           if (cohort_value_parse_timestamp (s, len, &t))
             {
-              len = (gsize) g_snprintf (im->scratch[i], sizeof im->scratch[i], "%" G_GINT64_FORMAT, t);
+              len = (gsize) g_snprintf (im->scratch[i], sizeof im->scratch[i], "%" PRId64, t);
               s = im->scratch[i];
             }
         }
@@ -1014,7 +1015,7 @@ write_update (Import     *im,
   g_array_set_size (im->old_entries, 0);
   g_array_set_size (im->merged, 0);
   if (!cohort_attrs_decode (target->attrs->data, target->attrs->len, im->old_entries))
-    g_warning ("Customer %" G_GINT64_FORMAT " had damaged attributes: replaced", target->ordinal);
+    g_warning ("Customer %" PRId64 " had damaged attributes: replaced", target->ordinal);
 
   for (guint i = 0; i < im->old_entries->len; i++)
     {
@@ -1303,8 +1304,8 @@ run_internal (CohortImporter           *self,
     {
       g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED,
                    g_dngettext (GETTEXT_PACKAGE,
-                                "%s: %" G_GUINT64_FORMAT " row was rejected, so nothing was imported",
-                                "%s: %" G_GUINT64_FORMAT " rows were rejected, so nothing was imported",
+                                "%s: %" PRIu64 " row was rejected, so nothing was imported",
+                                "%s: %" PRIu64 " rows were rejected, so nothing was imported",
                                 self->n_rejected),
                    self->display_name, self->n_rejected);
       goto rollback;
@@ -1319,7 +1320,7 @@ rollback:
 
 restore:
   g_free (cache_sql);
-  cache_sql = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT, old_cache);
+  cache_sql = g_strdup_printf ("PRAGMA cache_size = %" PRId64, old_cache);
   cohort_workspace_exec (ws, cache_sql, NULL);
 
 out:
@@ -1430,7 +1431,7 @@ cohort_importer_save_rejected (CohortImporter  *self,
       g_auto(GStrv) parts = g_strsplit (r->reason, "\"", -1);
 
       quoted = g_strjoinv ("\"\"", parts);
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT ",%u,\"%s\"\r\n", r->line, r->column, quoted);
+      g_string_append_printf (out, "%" PRIu64 ",%u,\"%s\"\r\n", r->line, r->column, quoted);
     }
   return g_output_stream_write_all (stream, out->str, out->len, NULL, cancellable, error);
 }

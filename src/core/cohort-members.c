@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -442,7 +443,7 @@ cohort_members_add_from_csv (CohortWorkspace     *ws,
         }
       if (status == COHORT_CSV_BAD)
         {
-          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" G_GUINT64_FORMAT ": %s"),
+          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" PRIu64 ": %s"),
                                                       cohort_csv_reader_get_error_line (reader),
                                                       local->message));
           continue;
@@ -454,7 +455,7 @@ cohort_members_add_from_csv (CohortWorkspace     *ws,
       chosen = id != NULL && id[0] != '\0' ? id : email;
       if (chosen == NULL || chosen[0] == '\0')
         {
-          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" G_GUINT64_FORMAT ": neither an id nor an email"),
+          g_ptr_array_add (bad_rows, g_strdup_printf (_("line %" PRIu64 ": neither an id nor an email"),
                                                       cohort_csv_reader_get_line (reader)));
           continue;
         }

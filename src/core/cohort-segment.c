@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -396,7 +397,7 @@ cohort_segments_get (CohortWorkspace  *ws,
   sqlite3_reset (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND,
-                 _("There is no segment with id %" G_GINT64_FORMAT), id);
+                 _("There is no segment with id %" PRId64), id);
   else if (rc != SQLITE_ROW)
     cohort_workspace_db_error (ws, error, _("reading a segment"));
   return segment;

@@ -17,6 +17,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -725,14 +726,14 @@ cohort_sync_action_describe (const CohortSyncAction *action)
     case COHORT_SYNC_ACTION_DELETE:
       return g_strdup_printf (_("delete “%s”"), action->segment_name);
     case COHORT_SYNC_ACTION_ADD:
-      return g_strdup_printf (_("add %" G_GUINT64_FORMAT " to “%s”"),
+      return g_strdup_printf (_("add %" PRIu64 " to “%s”"),
                               action->count, action->segment_name);
     case COHORT_SYNC_ACTION_REMOVE:
-      return g_strdup_printf (_("remove %" G_GUINT64_FORMAT " from “%s”"),
+      return g_strdup_printf (_("remove %" PRIu64 " from “%s”"),
                               action->count, action->segment_name);
     case COHORT_SYNC_ACTION_IDENTIFY:
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "identify %" G_GUINT64_FORMAT " person",
-                                           "identify %" G_GUINT64_FORMAT " people",
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "identify %" PRIu64 " person",
+                                           "identify %" PRIu64 " people",
                                            (gulong) action->count),
                               action->count);
     default:
@@ -1075,7 +1076,7 @@ record_pending (Ctx      *ctx,
   sqlite3_stmt *stmt;
   gboolean ok;
 
-  ref = g_strdup_printf ("cohort:%s:%" G_GINT64_FORMAT ":%08x",
+  ref = g_strdup_printf ("cohort:%s:%" PRId64 ":%08x",
                          cohort_workspace_get_uuid (ctx->ws), item->segment_id, g_random_int ());
   if (!cohort_workspace_begin (ctx->ws, error))
     return FALSE;
@@ -1211,7 +1212,7 @@ ensure_created (Ctx   *ctx,
               fail (ctx, error);
               return FALSE;
             }
-          g_debug ("Adopted remote segment %" G_GINT64_FORMAT " for “%s”", found->id, item->name);
+          g_debug ("Adopted remote segment %" PRId64 " for “%s”", found->id, item->name);
           return TRUE;
         }
     }
@@ -1429,9 +1430,9 @@ push_segment (Ctx  *ctx,
   if (result->unknown > 0)
     g_ptr_array_add (ctx->report->notes,
                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "%" G_GINT64_FORMAT " member of “%s” is unknown to "
+                                                   "%" PRId64 " member of “%s” is unknown to "
                                                    "Customer.io (push people to add them)",
-                                                   "%" G_GINT64_FORMAT " members of “%s” are unknown to "
+                                                   "%" PRId64 " members of “%s” are unknown to "
                                                    "Customer.io (push people to add them)",
                                                    (gulong) result->unknown),
                                       result->unknown, item->name));

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <errno.h>
 #include <string.h>
@@ -245,7 +246,7 @@ check_file_header (const char  *path,
     {
       g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
                    _("The workspace “%s” is damaged: the file is truncated "
-                     "(%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)"),
+                     "(%" PRIu64 " of %" PRIu64 " bytes)"),
                    path, (guint64) st.st_size, (guint64) n_pages * page_size);
       return FALSE;
     }
@@ -395,7 +396,7 @@ cohort_workspace_open (const char                *path,
     {
       g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_TOO_NEW,
                    _("The workspace “%s” was made by a newer version of Cohort "
-                     "(format %" G_GINT64_FORMAT ", this version reads up to %d); "
+                     "(format %" PRId64 ", this version reads up to %d); "
                      "update Cohort to open it"),
                    path, version, cohort_migrations_count ());
       return NULL;

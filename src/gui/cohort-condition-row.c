@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -504,7 +505,7 @@ fill_segments (CohortConditionRow *self,
     }
   if (id > 0 && selected == 0)
     {
-      g_autofree char *label = g_strdup_printf (_("Missing segment %" G_GINT64_FORMAT), id);
+      g_autofree char *label = g_strdup_printf (_("Missing segment %" PRId64), id);
 
       selected = self->row_segment_ids->len;
       gtk_string_list_append (names, label);
@@ -766,7 +767,7 @@ node_text (JsonNode *node)
       if (type == G_TYPE_STRING)
         return g_strdup (json_node_get_string (node));
       if (type == G_TYPE_INT64)
-        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+        return g_strdup_printf ("%" PRId64, json_node_get_int (node));
       if (type == G_TYPE_DOUBLE)
         {
           char buf[G_ASCII_DTOSTR_BUF_SIZE];

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -146,7 +147,7 @@ load_more_events (CohortCustomerDialog *self)
                                EVENTS_PAGE_SIZE + 1, &error);
   if (events == NULL)
     {
-      g_warning ("Could not read the events of customer %" G_GINT64_FORMAT ": %s",
+      g_warning ("Could not read the events of customer %" PRId64 ": %s",
                  self->ordinal, error->message);
       adw_preferences_group_set_description (self->history_group, _("The events could not be read"));
       gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
@@ -174,7 +175,7 @@ load_events (CohortCustomerDialog *self)
   summaries = cohort_events_summarize (self->workspace, self->ordinal, &error);
   if (summaries == NULL)
     {
-      g_warning ("Could not summarize the events of customer %" G_GINT64_FORMAT ": %s",
+      g_warning ("Could not summarize the events of customer %" PRId64 ": %s",
                  self->ordinal, error->message);
       adw_preferences_group_set_description (self->events_group, _("The events could not be read"));
       gtk_widget_set_visible (GTK_WIDGET (self->history_group), FALSE);
@@ -192,7 +193,7 @@ load_events (CohortCustomerDialog *self)
     {
       const CohortEventSummary *summary = g_ptr_array_index (summaries, i);
       g_autofree char *last = format_date (summary->last);
-      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, summary->count);
+      g_autofree char *count = g_strdup_printf ("%" PRId64, summary->count);
       g_autofree char *text = NULL;
       GtkWidget *row = adw_action_row_new ();
 

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -129,7 +130,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
 
   if (column < 0)
     {
-      g_autofree char *line = g_strdup_printf ("%" G_GUINT64_FORMAT,
+      g_autofree char *line = g_strdup_printf ("%" PRIu64,
                                                g_array_index (self->preview->lines, guint64, index));
 
       gtk_label_set_label (label, line);
@@ -277,7 +278,7 @@ refresh_preview (CohortEventImportDialog *self)
       if (problems->len > 0)
         g_string_append_c (problems, '\n');
       /* Translators: a bad row in the preview: line number, then the reason */
-      g_string_append_printf (problems, _("Line %" G_GUINT64_FORMAT ": %s"), r->line, r->reason);
+      g_string_append_printf (problems, _("Line %" PRIu64 ": %s"), r->line, r->reason);
     }
   gtk_label_set_label (self->preview_note, problems->str);
   gtk_widget_set_visible (GTK_WIDGET (self->preview_note), problems->len > 0);
@@ -338,7 +339,7 @@ add_count (CohortEventImportDialog *self,
 {
   char text[32];
 
-  g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, count);
+  g_snprintf (text, sizeof text, "%" PRIu64, count);
   add_row (self, self->counts_group, title, NULL, text);
 }
 
@@ -355,14 +356,14 @@ fill_rejected (CohortEventImportDialog *self)
 
       if (r->column > 0)
         /* Translators: where a skipped row went wrong (the column counts bytes) */
-        title = g_strdup_printf (_("Line %" G_GUINT64_FORMAT ", column %u"), r->line, r->column);
+        title = g_strdup_printf (_("Line %" PRIu64 ", column %u"), r->line, r->column);
       else
-        title = g_strdup_printf (_("Line %" G_GUINT64_FORMAT), r->line);
+        title = g_strdup_printf (_("Line %" PRIu64), r->line);
       add_row (self, self->rejected_group, title, r->reason, NULL);
     }
   if (n_rejected > SHOWN_REJECTIONS)
     {
-      g_autofree char *title = g_strdup_printf (_("And %" G_GUINT64_FORMAT " more"), n_rejected - SHOWN_REJECTIONS);
+      g_autofree char *title = g_strdup_printf (_("And %" PRIu64 " more"), n_rejected - SHOWN_REJECTIONS);
 
       add_row (self, self->rejected_group, title, _("Save the skipped rows as CSV to see them all"), NULL);
     }
@@ -393,8 +394,8 @@ show_summary (CohortEventImportDialog *self,
       adw_status_page_set_icon_name (self->summary_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->summary_page, _("Nothing Imported"));
       description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                  "%" G_GUINT64_FORMAT " row is bad, so nothing was imported, as you asked.",
-                                                  "%" G_GUINT64_FORMAT " rows are bad, so nothing was imported, as you asked.",
+                                                  "%" PRIu64 " row is bad, so nothing was imported, as you asked.",
+                                                  "%" PRIu64 " rows are bad, so nothing was imported, as you asked.",
                                                   n_rejected),
                                      n_rejected);
       fill_rejected (self);
@@ -413,8 +414,8 @@ show_summary (CohortEventImportDialog *self,
       adw_status_page_set_icon_name (self->summary_page, "emblem-ok-symbolic");
       adw_status_page_set_title (self->summary_page, _("Import Complete"));
       description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                  "%" G_GUINT64_FORMAT " event imported.",
-                                                  "%" G_GUINT64_FORMAT " events imported.", imported),
+                                                  "%" PRIu64 " event imported.",
+                                                  "%" PRIu64 " events imported.", imported),
                                      imported);
       add_count (self, _("Events imported"), imported);
       add_count (self, _("Already in the workspace, not imported twice"),
@@ -459,8 +460,8 @@ progress_cb (guint64  rows,
   if (is_gone (self) || !self->running)
     return;
 
-  rows_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " row",
-                                            "%" G_GUINT64_FORMAT " rows", rows), rows);
+  rows_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " row",
+                                            "%" PRIu64 " rows", rows), rows);
   bytes_text = g_format_size (bytes);
   if (total > 0)
     {
@@ -590,7 +591,7 @@ write_rejected (GOutputStream  *stream,
       g_auto(GStrv) parts = g_strsplit (r->reason, "\"", -1);
       g_autofree char *quoted = g_strjoinv ("\"\"", parts);
 
-      g_string_append_printf (csv, "%" G_GUINT64_FORMAT ",\"%s\"\n", r->line, quoted);
+      g_string_append_printf (csv, "%" PRIu64 ",\"%s\"\n", r->line, quoted);
     }
 
   return g_output_stream_write_all (stream, csv->str, csv->len, NULL, NULL, error) &&

@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -169,8 +170,8 @@ progress_tick_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  done = g_strdup_printf ("%" G_GUINT64_FORMAT, d);
-  total = g_strdup_printf ("%" G_GUINT64_FORMAT, t);
+  done = g_strdup_printf ("%" PRIu64, d);
+  total = g_strdup_printf ("%" PRIu64, t);
   /* Translators: "Exported 1200 of 5000 members" */
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %s of %s member", "Exported %s of %s members",
                                        (gulong) MIN (t, G_MAXULONG)),

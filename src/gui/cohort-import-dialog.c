@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -390,8 +391,8 @@ progress_cb (guint64  rows,
   if (self->progress_bar == NULL)
     return;
 
-  rows_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " row",
-                                            "%'" G_GUINT64_FORMAT " rows", (gulong) rows), rows);
+  rows_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " row",
+                                            "%'" PRIu64 " rows", (gulong) rows), rows);
 
   if (fraction > 0.02 && fraction < 1.0 && elapsed > G_USEC_PER_SEC)
     {
@@ -440,16 +441,16 @@ show_summary (CohortImportDialog *self,
     }
   else
     {
-      g_autofree char *created = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " new customer",
-                                                               "%'" G_GUINT64_FORMAT " new customers",
+      g_autofree char *created = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " new customer",
+                                                               "%'" PRIu64 " new customers",
                                                                (gulong) cohort_importer_get_created (self->importer)),
                                                   cohort_importer_get_created (self->importer));
-      g_autofree char *updated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " updated",
-                                                               "%'" G_GUINT64_FORMAT " updated",
+      g_autofree char *updated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " updated",
+                                                               "%'" PRIu64 " updated",
                                                                (gulong) cohort_importer_get_updated (self->importer)),
                                                   cohort_importer_get_updated (self->importer));
-      g_autofree char *skipped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " skipped",
-                                                               "%'" G_GUINT64_FORMAT " skipped", (gulong) n_rejected),
+      g_autofree char *skipped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " skipped",
+                                                               "%'" PRIu64 " skipped", (gulong) n_rejected),
                                                   n_rejected);
 
       adw_status_page_set_icon_name (self->summary_page, "object-select-symbolic");
@@ -463,7 +464,7 @@ show_summary (CohortImportDialog *self,
   for (guint i = 0; rejected != NULL && i < MIN (rejected->len, SHOWN_REJECTIONS); i++)
     {
       const CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-      g_autofree char *title = g_strdup_printf (_("Line %" G_GUINT64_FORMAT), r->line);
+      g_autofree char *title = g_strdup_printf (_("Line %" PRIu64), r->line);
       GtkWidget *row = adw_action_row_new ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -335,7 +336,7 @@ undo_clear_cb (AdwToast *toast,
   if (!cohort_members_add_ordinals (undo->workspace, undo->segment_id,
                                     (const gint64 *) (gpointer) undo->ordinals->data,
                                     undo->ordinals->len, &changed, &error))
-    g_warning ("Could not undo clearing segment %" G_GINT64_FORMAT ": %s",
+    g_warning ("Could not undo clearing segment %" PRId64 ": %s",
                undo->segment_id, error->message);
   /* Only once. */
   g_object_set_data (G_OBJECT (toast), "cohort-undo-clear", NULL);

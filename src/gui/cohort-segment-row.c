@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -51,7 +52,7 @@ cohort_segment_format_count (gint64 count)
   if (count < 0)
     return g_strdup (_("—"));
 
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+  return g_strdup_printf ("%'" PRId64, count);
 }
 
 static void
@@ -94,8 +95,8 @@ cohort_segment_row_update (CohortSegmentRow *self)
   if (n < 0)
     count_tooltip = g_strdup (_("Members not counted yet"));
   else
-    count_tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GINT64_FORMAT " member",
-                                                  "%'" G_GINT64_FORMAT " members", (gulong) n), n);
+    count_tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRId64 " member",
+                                                  "%'" PRId64 " members", (gulong) n), n);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), count_tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->count_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, count_tooltip,

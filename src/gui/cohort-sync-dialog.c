@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -398,17 +399,17 @@ show_report (CohortSyncDialog *self,
       g_autofree char *subtitle = NULL;
 
       if (r->remote_count < 0)
-        subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " member",
-                                                 "%" G_GINT64_FORMAT " members", r->local_count),
+        subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " member",
+                                                 "%" PRId64 " members", r->local_count),
                                     r->local_count);
       else if (r->unknown > 0)
-        subtitle = g_strdup_printf (_("%" G_GINT64_FORMAT " members here, %" G_GINT64_FORMAT
-                                      " in Customer.io: %" G_GINT64_FORMAT " are people "
+        subtitle = g_strdup_printf (_("%" PRId64 " members here, %" PRId64
+                                      " in Customer.io: %" PRId64 " are people "
                                       "Customer.io does not know (sync with “Also Add Members "
                                       "as People” to send them)"),
                                     r->local_count, r->remote_count, r->unknown);
       else
-        subtitle = g_strdup_printf (_("%" G_GINT64_FORMAT " members here, %" G_GINT64_FORMAT
+        subtitle = g_strdup_printf (_("%" PRId64 " members here, %" PRId64
                                       " in Customer.io"),
                                     r->local_count, r->remote_count);
       add_row (self, self->segments_group, NULL, r->name, subtitle);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 
@@ -919,7 +920,7 @@ count_done_cb (GObject      *source,
     {
       /* The count stays "—"; the segment's page says what is wrong with its rules. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not count segment %" G_GINT64_FORMAT ": %s", request->id, error->message);
+        g_debug ("Could not count segment %" PRId64 ": %s", request->id, error->message);
     }
   else if (self != NULL && self->workspace == COHORT_WORKSPACE (source))
     {
