@@ -20,7 +20,6 @@ struct _CohortAddMembersDialog
   GtkButton *cancel_button;
   GtkButton *add_button;
   GtkButton *done_button;
-  GtkButton *file_button;
   GtkStack *stack;
   GtkTextView *text_view;
   GtkLabel *summary_label;
@@ -117,84 +116,6 @@ add_clicked_cb (CohortAddMembersDialog *self)
   show_result (self, &result);
 }
 
-void
-cohort_add_members_dialog_add_file (CohortAddMembersDialog *self,
-                                    GFile                  *file)
-{
-  g_auto(CohortMembersResult) result = { 0, };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_file_get_path (file);
-  guint n_bad;
-
-  g_return_if_fail (COHORT_IS_ADD_MEMBERS_DIALOG (self));
-
-  if (path == NULL ||
-      !cohort_members_add_from_csv (self->workspace, cohort_segment_get_id (self->segment),
-                                    path, &result, NULL, &error))
-    {
-      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Add Customers"),
-                                                  error ? error->message : _("The file is not on this computer"));
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-      return;
-    }
-
-  /* The file's bad rows are listed with the unknown customers: nothing is dropped silently. */
-  n_bad = result.bad_rows != NULL ? result.bad_rows->len : 0;
-  for (guint i = 0; i < n_bad; i++)
-    g_ptr_array_add (result.unknown, g_strdup (result.bad_rows->pdata[i]));
-  show_result (self, &result);
-  if (n_bad > 0)
-    {
-      g_autofree char *heading =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "%u was not added (customers that match no one, rows that could not be read):",
-                                      "%u were not added (customers that match no one, rows that could not be read):",
-                                      result.unknown->len), result.unknown->len);
-
-      gtk_label_set_label (self->unknown_heading, heading);
-    }
-}
-
-static void
-file_chosen_cb (GtkNativeDialog        *chooser,
-                int                     response,
-                CohortAddMembersDialog *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        cohort_add_members_dialog_add_file (self, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-  g_object_unref (self);
-}
-
-static void
-file_clicked_cb (CohortAddMembersDialog *self)
-{
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-
-  chooser = gtk_file_chooser_native_new (_("Add Customers from a CSV File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), _("_Cancel"));
-  gtk_file_filter_set_name (csv, _("CSV files"));
-  gtk_file_filter_add_mime_type (csv, "text/csv");
-  gtk_file_filter_add_suffix (csv, "csv");
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), csv);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
 static void
 cohort_add_members_dialog_dispose (GObject *object)
 {
@@ -219,14 +140,12 @@ cohort_add_members_dialog_class_init (CohortAddMembersDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, done_button);
-  gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, file_button);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, stack);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, text_view);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, unknown_heading);
   gtk_widget_class_bind_template_child (widget_class, CohortAddMembersDialog, unknown_label);
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, file_clicked_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 

@@ -21,10 +21,4 @@ CohortAddMembersDialog *cohort_add_members_dialog_new (GtkWindow       *parent,
                                                        CohortWorkspace *workspace,
                                                        CohortSegment   *segment);
 
-/* Adds the customers of a CSV file with an id or email column (as
- * Customer.io's manual upload) and shows the result like a paste, with the
- * file's bad rows listed too. */
-void                    cohort_add_members_dialog_add_file (CohortAddMembersDialog *self,
-                                                            GFile                  *file);
-
 G_END_DECLS
