@@ -978,65 +978,29 @@ cohort_event_importer_run (CohortEventImporter  *self,
   return run_internal (self, ws, self->progress_func, self->progress_data, cancellable, error);
 }
 
-/* ---- in a thread ------------------------------------------------------ */
-
-typedef struct
+/* run_internal as a CohortImportRunFunc. */
+static gboolean
+run_in_thread (gpointer            source,
+               CohortWorkspace    *ws,
+               CohortProgressFunc  progress,
+               gpointer            progress_data,
+               GCancellable       *cancellable,
+               GError            **error)
 {
-  char                *workspace_path;
-  CohortProgressRelay *relay;
-} AsyncData;
-
-static void
-async_data_free (AsyncData *d)
-{
-  g_free (d->workspace_path);
-  g_clear_pointer (&d->relay, cohort_progress_relay_unref);
-  g_free (d);
-}
-
-static void
-run_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  CohortEventImporter *self = source;
-  AsyncData *d = task_data;
-  g_autoptr(CohortWorkspace) ws = NULL;
-  GError *error = NULL;
-
-  ws = cohort_workspace_open (d->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
-  if (ws == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (run_internal (self, ws, d->relay ? cohort_progress_relay_post : NULL, d->relay,
-                    cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return run_internal (source, ws, progress, progress_data, cancellable, error);
 }
 
 void
 cohort_event_importer_run_async (CohortEventImporter *self,
-                                 const char          *workspace_path,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
+                                 const char *workspace_path,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  AsyncData *d = g_new0 (AsyncData, 1);
-
-  d->workspace_path = g_strdup (workspace_path);
-  if (self->progress_func != NULL)
-    d->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
-  g_task_set_source_tag (task, cohort_event_importer_run_async);
-  g_task_set_task_data (task, d, (GDestroyNotify) async_data_free);
-  /* The thread's own result is the truth: a cancel that arrives after the
-   * commit must not make a finished write look undone. */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+  g_return_if_fail (workspace_path != NULL);
+  cohort_import_run_in_thread (self, cohort_event_importer_run_async, run_in_thread,
+                               workspace_path, self->progress_func, self->progress_data,
+                               cancellable, callback, user_data);
 }
 
 gboolean

@@ -1339,72 +1339,29 @@ cohort_importer_run (CohortImporter  *self,
   return run_internal (self, ws, self->progress_func, self->progress_data, cancellable, error);
 }
 
-/* ---- Async ----------------------------------------------------------- */
-
-typedef struct
+/* run_internal as a CohortImportRunFunc. */
+static gboolean
+run_in_thread (gpointer            source,
+               CohortWorkspace    *ws,
+               CohortProgressFunc  progress,
+               gpointer            progress_data,
+               GCancellable       *cancellable,
+               GError            **error)
 {
-  char                *workspace_path;
-  CohortProgressRelay *relay;
-} AsyncData;
-
-static void
-async_data_free (AsyncData *data)
-{
-  g_free (data->workspace_path);
-  g_clear_pointer (&data->relay, cohort_progress_relay_unref);
-  g_free (data);
-}
-
-static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  CohortImporter *self = source_object;
-  AsyncData *data = task_data;
-  g_autoptr(CohortWorkspace) ws = NULL;
-  GError *error = NULL;
-  gboolean ok;
-
-  ws = cohort_workspace_open (data->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
-  if (ws == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  ok = run_internal (self, ws, data->relay ? cohort_progress_relay_post : NULL, data->relay,
-                     cancellable, &error);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return run_internal (source, ws, progress, progress_data, cancellable, error);
 }
 
 void
-cohort_importer_run_async (CohortImporter      *self,
-                           const char          *workspace_path,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+cohort_importer_run_async (CohortImporter *self,
+                           const char *workspace_path,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  AsyncData *data;
-
-  g_return_if_fail (COHORT_IS_IMPORTER (self));
   g_return_if_fail (workspace_path != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cohort_importer_run_async);
-  data = g_new0 (AsyncData, 1);
-  data->workspace_path = g_strdup (workspace_path);
-  if (self->progress_func != NULL)
-    data->relay = cohort_progress_relay_new (self->progress_func, self->progress_data, cancellable);
-  g_task_set_task_data (task, data, (GDestroyNotify) async_data_free);
-  /* The thread's own result is the truth: a cancel that arrives after the
-   * commit must not make a finished write look undone. */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+  cohort_import_run_in_thread (self, cohort_importer_run_async, run_in_thread,
+                               workspace_path, self->progress_func, self->progress_data,
+                               cancellable, callback, user_data);
 }
 
 gboolean

@@ -8,6 +8,8 @@
 
 #include <gio/gio.h>
 
+#include "cohort-workspace.h"
+
 G_BEGIN_DECLS
 
 typedef void (*CohortProgressFunc) (guint64  rows,
@@ -30,5 +32,27 @@ void                 cohort_progress_relay_post  (guint64              rows,
                                                   gpointer             relay);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortProgressRelay, cohort_progress_relay_unref)
+
+/* An import's body: runs on @ws, reports through @progress (may be NULL). */
+typedef gboolean (*CohortImportRunFunc) (gpointer            source,
+                                         CohortWorkspace    *ws,
+                                         CohortProgressFunc  progress,
+                                         gpointer            progress_data,
+                                         GCancellable       *cancellable,
+                                         GError            **error);
+
+/* Runs @run in a worker thread with its own connection to the workspace at
+ * @workspace_path; @progress arrives in the caller's main context (through
+ * a relay). The task (source @source, tag @source_tag) returns a boolean:
+ * what the thread did, even when a cancel arrives after the commit. */
+void cohort_import_run_in_thread (gpointer             source,
+                                  gpointer             source_tag,
+                                  CohortImportRunFunc  run,
+                                  const char          *workspace_path,
+                                  CohortProgressFunc   progress,
+                                  gpointer             progress_data,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
 
 G_END_DECLS

@@ -100,3 +100,64 @@ cohort_progress_relay_post (guint64  rows,
     g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, deliver,
                                 relay_ref (relay), (GDestroyNotify) cohort_progress_relay_unref);
 }
+
+/* ---- an import in a thread ------------------------------------------- */
+
+typedef struct
+{
+  CohortImportRunFunc  run;
+  char                *workspace_path;
+  CohortProgressRelay *relay;
+} ImportTask;
+
+static void
+import_task_free (ImportTask *t)
+{
+  g_free (t->workspace_path);
+  g_clear_pointer (&t->relay, cohort_progress_relay_unref);
+  g_free (t);
+}
+
+static void
+import_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ImportTask *t = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  GError *error = NULL;
+
+  ws = cohort_workspace_open (t->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws != NULL &&
+      t->run (source, ws, t->relay ? cohort_progress_relay_post : NULL, t->relay, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cohort_import_run_in_thread (gpointer             source,
+                             gpointer             source_tag,
+                             CohortImportRunFunc  run,
+                             const char          *workspace_path,
+                             CohortProgressFunc   progress,
+                             gpointer             progress_data,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (source, cancellable, callback, user_data);
+  ImportTask *t = g_new0 (ImportTask, 1);
+
+  t->run = run;
+  t->workspace_path = g_strdup (workspace_path);
+  if (progress != NULL)
+    t->relay = cohort_progress_relay_new (progress, progress_data, cancellable);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, t, (GDestroyNotify) import_task_free);
+  /* The thread's own result is the truth: a cancel that arrives after the
+   * commit must not make a finished write look undone. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, import_thread);
+}
