@@ -1147,6 +1147,96 @@ test_credentials_env (void)
   g_unsetenv ("COHORT_TRACK_URL");
 }
 
+/* cohort_sync_get_all_status () says what cohort_sync_get_status () says,
+ * for every segment, in one pass; the remote-only list leaves out what
+ * publishes a local segment. */
+static void
+test_all_status (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) table = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) remote_only = NULL;
+  g_autoptr(GArray) remote = NULL;
+  const char *made_there[] = { "c1", "c2", NULL };
+  gint64 synced, pending, inactive, unlinked, fresh, made;
+  gint64 ids[5];
+  gint64 total, pulled_at;
+  gboolean complete;
+
+  put_customers (f, 1, 10, TRUE);
+  synced = seg_create (f, "Synced");
+  pending = seg_create (f, "Pending");
+  inactive = seg_create (f, "Inactive");
+  unlinked = seg_create (f, "Unlinked");
+  seg_members (f, synced, TRUE, 1, 3);
+  made = fake_server_add_segment (f->server, "Made there", "manual", made_there);
+  sync_ok (f, COHORT_SYNC_DEFAULT);
+
+  seg_members (f, pending, TRUE, 4, 6);
+  g_assert_true (cohort_segments_set_active (f->ws, inactive, FALSE, &error));
+  g_assert_no_error (error);
+  remote = fake_server_find_segments (f->server, "Unlinked");
+  fake_server_delete_segment (f->server, g_array_index (remote, gint64, 0));
+  seg_members (f, unlinked, TRUE, 7, 7);
+  g_assert_false (run_sync (f, COHORT_SYNC_PUSH, NULL, NULL, &error));
+  g_clear_error (&error);
+  seg_members (f, pending, TRUE, 8, 8);
+  fresh = seg_create (f, "Fresh");
+
+  table = cohort_sync_get_all_status (f->ws, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (table), ==, 5);
+  ids[0] = synced; ids[1] = pending; ids[2] = inactive; ids[3] = unlinked; ids[4] = fresh;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_auto(CohortSyncStatus) one = { 0 };
+      CohortSyncStatus *status = g_hash_table_lookup (table, &ids[i]);
+
+      g_assert_nonnull (status);
+      g_assert_true (cohort_sync_get_status (f->ws, ids[i], &one, &error));
+      g_assert_cmpint (status->segment_id, ==, ids[i]);
+      g_assert_cmpint (status->state, ==, one.state);
+      g_assert_cmpint (status->n_pending, ==, one.n_pending);
+      g_assert_cmpint (status->remote_id, ==, one.remote_id);
+      g_assert_cmpint (status->local_count, ==, one.local_count);
+      g_assert_cmpint (status->remote_count, ==, one.remote_count);
+      g_assert_cmpstr (status->error, ==, one.error);
+    }
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &synced))->state, ==, COHORT_SYNC_STATE_SYNCED);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &synced))->remote_id, >, 0);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &pending))->state, ==, COHORT_SYNC_STATE_PENDING);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &pending))->n_pending, >, 0);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &inactive))->state, ==, COHORT_SYNC_STATE_INACTIVE);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &unlinked))->state, ==, COHORT_SYNC_STATE_UNLINKED);
+  g_assert_nonnull (((CohortSyncStatus *) g_hash_table_lookup (table, &unlinked))->error);
+  g_assert_cmpint (((CohortSyncStatus *) g_hash_table_lookup (table, &fresh))->state, ==, COHORT_SYNC_STATE_NOT_PUBLISHED);
+
+  /* Pulled: the four published ones and the one made in Customer.io. */
+  sync_ok (f, COHORT_SYNC_PULL);
+  all = cohort_sync_list_remote_segments (f->ws, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 4);    /* Synced, Pending, Inactive (still there), Made there */
+  remote_only = cohort_sync_list_remote_only_segments (f->ws, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (remote_only->len, ==, 1);
+  g_assert_cmpstr (((CohortCioSegment *) remote_only->pdata[0])->name, ==, "Made there");
+  g_assert_cmpstr (((CohortCioSegment *) remote_only->pdata[0])->type, ==, "manual");
+  g_assert_cmpint (((CohortCioSegment *) remote_only->pdata[0])->count, ==, 2);
+
+  /* Members: never pulled, then pulled. */
+  g_assert_true (cohort_sync_get_member_pull (f->ws, made, &total, &complete, &pulled_at, &error));
+  g_assert_cmpint (total, ==, -1);
+  g_assert_false (complete);
+  g_assert_cmpint (cohort_sync_pull_members (f->ws, f->client, made, 0, NULL, NULL, NULL, &error), ==, 2);
+  g_assert_true (cohort_sync_get_member_pull (f->ws, made, &total, &complete, &pulled_at, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 2);
+  g_assert_true (complete);
+  g_assert_cmpint (pulled_at, >, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1167,6 +1257,7 @@ main (int    argc,
   ADD ("remote-deleted", test_remote_deleted);
   ADD ("delete", test_delete_segment);
   ADD ("pull", test_pull);
+  ADD ("all-status", test_all_status);
   ADD ("identify", test_identify);
   ADD ("identify-batches", test_identify_batches);
   ADD ("one-at-a-time", test_one_sync_at_a_time);

@@ -2387,18 +2387,28 @@ cohort_sync_pull_members (CohortWorkspace         *ws,
   return position;
 }
 
-GPtrArray *
-cohort_sync_list_remote_segments (CohortWorkspace  *ws,
-                                  GError          **error)
+static GPtrArray *
+list_remote (CohortWorkspace  *ws,
+             gboolean          unlinked_only,
+             GError          **error)
 {
   g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_cio_segment_free);
   sqlite3_stmt *stmt;
   int rc;
 
+  /* Unlinked only: not a local segment's (linked, or recognised by the
+   * reference of a create not confirmed yet). */
   stmt = cohort_workspace_prepare (ws,
-                                   "SELECT id, name, description, type, state, progress, tags, count, "
-                                   "created_at, updated_at FROM remote_segments "
-                                   "ORDER BY name COLLATE NOCASE, id", error);
+                                   unlinked_only
+                                   ? "SELECT id, name, description, type, state, progress, tags, count, "
+                                     "created_at, updated_at FROM remote_segments r "
+                                     "WHERE NOT EXISTS (SELECT 1 FROM sync_links l WHERE l.remote_id = r.id) "
+                                     "  AND NOT EXISTS (SELECT 1 FROM sync_links l WHERE l.state = 'pending' "
+                                     "                  AND instr(r.description, '[' || l.create_ref || ']') > 0) "
+                                     "ORDER BY name COLLATE NOCASE, id"
+                                   : "SELECT id, name, description, type, state, progress, tags, count, "
+                                     "created_at, updated_at FROM remote_segments "
+                                     "ORDER BY name COLLATE NOCASE, id", error);
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -2426,6 +2436,53 @@ cohort_sync_list_remote_segments (CohortWorkspace  *ws,
   return g_steal_pointer (&segments);
 }
 
+GPtrArray *
+cohort_sync_list_remote_segments (CohortWorkspace  *ws,
+                                  GError          **error)
+{
+  return list_remote (ws, FALSE, error);
+}
+
+GPtrArray *
+cohort_sync_list_remote_only_segments (CohortWorkspace  *ws,
+                                       GError          **error)
+{
+  return list_remote (ws, TRUE, error);
+}
+
+gboolean
+cohort_sync_get_member_pull (CohortWorkspace  *ws,
+                             gint64            remote_id,
+                             gint64           *total,
+                             gboolean         *complete,
+                             gint64           *pulled_at,
+                             GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *total = -1;
+  *complete = FALSE;
+  *pulled_at = 0;
+  stmt = cohort_workspace_prepare (ws,
+                                   "SELECT total, complete, pulled_at FROM remote_member_pulls "
+                                   "WHERE remote_segment = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, remote_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *total = sqlite3_column_int64 (stmt, 0);
+      *complete = sqlite3_column_int (stmt, 1) != 0;
+      *pulled_at = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return cohort_workspace_db_error (ws, error, _("reading remote segments"));
+  return TRUE;
+}
+
 /* Status */
 
 void
@@ -2445,6 +2502,25 @@ cohort_sync_state_to_string (CohortSyncState state)
   return names[state];
 }
 
+static CohortSyncState
+decide_state (gboolean     active,
+              LinkState    link,
+              const char  *last_state,
+              gint64       n_pending)
+{
+  if (!active)
+    return COHORT_SYNC_STATE_INACTIVE;
+  if (link == LINK_UNLINKED)
+    return COHORT_SYNC_STATE_UNLINKED;
+  if (g_strcmp0 (last_state, "error") == 0)
+    return COHORT_SYNC_STATE_ERROR;
+  if (link != LINK_LINKED)
+    return COHORT_SYNC_STATE_NOT_PUBLISHED;
+  if (n_pending > 0)
+    return COHORT_SYNC_STATE_PENDING;
+  return COHORT_SYNC_STATE_SYNCED;
+}
+
 gboolean
 cohort_sync_get_status (CohortWorkspace   *ws,
                         gint64             segment_id,
@@ -2458,6 +2534,7 @@ cohort_sync_get_status (CohortWorkspace   *ws,
   int rc;
 
   memset (status, 0, sizeof *status);
+  status->segment_id = segment_id;
   status->local_count = -1;
   status->remote_count = -1;
 
@@ -2494,21 +2571,71 @@ cohort_sync_get_status (CohortWorkspace   *ws,
     }
   sqlite3_reset (stmt);
   status->n_pending = MAX (cohort_outbox_count_pending (ws, segment_id), 0);
-
-  if (!active)
-    status->state = COHORT_SYNC_STATE_INACTIVE;
-  else if (link.state == LINK_UNLINKED)
-    status->state = COHORT_SYNC_STATE_UNLINKED;
-  else if (g_strcmp0 (state, "error") == 0)
-    status->state = COHORT_SYNC_STATE_ERROR;
-  else if (link.state != LINK_LINKED)
-    status->state = COHORT_SYNC_STATE_NOT_PUBLISHED;
-  else if (status->n_pending > 0)
-    status->state = COHORT_SYNC_STATE_PENDING;
-  else
-    status->state = COHORT_SYNC_STATE_SYNCED;
+  status->state = decide_state (active, link.state, state, status->n_pending);
   link_clear (&link);
   return TRUE;
+}
+
+void
+cohort_sync_status_free (CohortSyncStatus *status)
+{
+  if (status == NULL)
+    return;
+  cohort_sync_status_clear (status);
+  g_free (status);
+}
+
+GHashTable *
+cohort_sync_get_all_status (CohortWorkspace  *ws,
+                            GError          **error)
+{
+  g_autoptr(GHashTable) table = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* One pass: segments, their link, the last sync's word and the outbox
+   * entries waiting, grouped once (not counted per segment). */
+  stmt = cohort_workspace_prepare (ws,
+                                   "SELECT s.id, s.active, l.state, l.remote_id, st.state, st.error, "
+                                   "       st.local_count, st.remote_count, coalesce(o.n, 0) "
+                                   "FROM segments s "
+                                   "LEFT JOIN sync_links l ON l.segment = s.id "
+                                   "LEFT JOIN sync_status st ON st.segment = s.id "
+                                   "LEFT JOIN (SELECT segment, count(*) AS n FROM sync_outbox "
+                                   "           GROUP BY segment) o ON o.segment = s.id", error);
+  if (stmt == NULL)
+    return NULL;
+
+  table = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                 (GDestroyNotify) cohort_sync_status_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CohortSyncStatus *status = g_new0 (CohortSyncStatus, 1);
+      const char *link_state = (const char *) sqlite3_column_text (stmt, 2);
+      LinkState link = link_state == NULL ? LINK_NONE
+                     : g_str_equal (link_state, "linked") ? LINK_LINKED
+                     : g_str_equal (link_state, "unlinked") ? LINK_UNLINKED
+                     : LINK_PENDING;
+
+      status->segment_id = sqlite3_column_int64 (stmt, 0);
+      status->remote_id = link == LINK_LINKED ? sqlite3_column_int64 (stmt, 3) : 0;
+      status->error = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      status->local_count = sqlite3_column_type (stmt, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 6);
+      status->remote_count = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, 7);
+      status->n_pending = sqlite3_column_int64 (stmt, 8);
+      status->state = decide_state (sqlite3_column_int (stmt, 1) != 0, link,
+                                    (const char *) sqlite3_column_text (stmt, 4),
+                                    status->n_pending);
+      /* The key lives in the value. */
+      g_hash_table_insert (table, &status->segment_id, status);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      cohort_workspace_db_error (ws, error, _("reading the sync state"));
+      return NULL;
+    }
+  return g_steal_pointer (&table);
 }
 
 gboolean

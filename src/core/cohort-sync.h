@@ -154,6 +154,18 @@ gint64            cohort_sync_pull_members   (CohortWorkspace         *ws,
 /* The pulled remote segments (CohortCioSegment with count), by name. */
 GPtrArray        *cohort_sync_list_remote_segments (CohortWorkspace   *ws,
                                                     GError           **error);
+/* The same, without those that publish a local segment: the segments made
+ * in Customer.io itself. */
+GPtrArray        *cohort_sync_list_remote_only_segments (CohortWorkspace  *ws,
+                                                         GError          **error);
+/* The last pull of @remote_id's members: *total -1 when never pulled;
+ * *complete FALSE when the pull stopped before the end. */
+gboolean          cohort_sync_get_member_pull (CohortWorkspace        *ws,
+                                               gint64                  remote_id,
+                                               gint64                 *total,
+                                               gboolean               *complete,
+                                               gint64                 *pulled_at,
+                                               GError                **error);
 
 typedef enum
 {
@@ -167,6 +179,7 @@ typedef enum
 
 typedef struct
 {
+  gint64           segment_id;
   CohortSyncState  state;
   gint64           n_pending;      /* outbox entries */
   gint64           remote_id;      /* 0: none */
@@ -182,6 +195,11 @@ gboolean          cohort_sync_get_status     (CohortWorkspace         *ws,
                                               CohortSyncStatus        *status,
                                               GError                 **error);
 const char       *cohort_sync_state_to_string (CohortSyncState         state);
+void              cohort_sync_status_free    (CohortSyncStatus        *status);
+/* Every local segment's status in one pass: gint64 segment id (pointing
+ * into the value) -> CohortSyncStatus. */
+GHashTable       *cohort_sync_get_all_status (CohortWorkspace         *ws,
+                                              GError                 **error);
 
 /* The user's answer to an unlinked segment: publish it again as a new
  * remote segment at the next sync. */
