@@ -21,4 +21,12 @@ CohortAddMembersDialog *cohort_add_members_dialog_new (GtkWindow       *parent,
                                                        CohortWorkspace *workspace,
                                                        CohortSegment   *segment);
 
+/* Adds the customers of a CSV file with an id or email column (as
+ * Customer.io's manual upload) in a thread, with Cancel, and shows the
+ * result like a paste, with the file's bad rows listed too. */
+void                    cohort_add_members_dialog_add_file (CohortAddMembersDialog *self,
+                                                            GFile                  *file);
+/* TRUE while a file is being read and added (in a thread). */
+gboolean                cohort_add_members_dialog_is_busy  (CohortAddMembersDialog *self);
+
 G_END_DECLS

@@ -246,6 +246,84 @@ test_paste_unknown (UiFixture     *f,
   ui_iterate ();
 }
 
+static gboolean
+add_dialog_idle (gpointer data)
+{
+  return !cohort_add_members_dialog_is_busy (data);
+}
+
+/* A CSV file added through the dialog (the file chooser is skipped). */
+static void
+test_add_csv_file (UiFixture     *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CohortSegment) vip = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "upload.csv", NULL);
+  g_autoptr(GFile) file = NULL;
+  CohortMembersPanel *panel;
+  CohortAddMembersDialog *dialog;
+
+  import_customers (f, 10);
+  vip = ui_create (f, "VIP", COHORT_SEGMENT_MANUAL);
+  panel = show_segment (f, vip, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "members.add", NULL));
+  ui_iterate ();
+  dialog = ui_find_toplevel (COHORT_TYPE_ADD_MEMBERS_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_widget_get_visible (ADD_CHILD (dialog, "file_button")));
+
+  g_assert_true (g_file_set_contents (path, "Email Address,Name\r\nperson2@example.com,Two\r\n"
+                                            "ghost@example.org,Ghost\r\nbroken\r\n", -1, NULL));
+  file = g_file_new_for_path (path);
+  cohort_add_members_dialog_add_file (dialog, file);
+  g_assert_true (cohort_add_members_dialog_is_busy (dialog));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (ADD_CHILD (dialog, "stack")), ==, "busy");
+  g_assert_true (ui_wait_until (add_dialog_idle, dialog));
+
+  g_assert_cmpstr (gtk_label_get_label (ADD_CHILD (dialog, "summary_label")), ==,
+                   "1 customer added. 0 were already members.");
+  g_assert_cmpstr (gtk_label_get_label (ADD_CHILD (dialog, "unknown_heading")), ==,
+                   "2 were not added (customers that match no one, rows that could not be read):");
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (ADD_CHILD (dialog, "unknown_label")),
+                                   "ghost@example.org\nline 4: "));
+  g_assert_cmpint (count_members (f, vip), ==, 1);
+  gtk_window_close (GTK_WINDOW (dialog));
+  ui_iterate ();
+}
+
+/* Cancel while a large upload is read: nothing is added, the paste page is back. */
+static void
+test_add_csv_file_cancel (UiFixture     *f,
+                          gconstpointer  data)
+{
+  g_autoptr(CohortSegment) vip = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "big.csv", NULL);
+  g_autoptr(GString) csv = g_string_new ("id\n");
+  g_autoptr(GFile) file = NULL;
+  CohortMembersPanel *panel;
+  CohortAddMembersDialog *dialog;
+
+  import_customers (f, 10);
+  vip = ui_create (f, "VIP", COHORT_SEGMENT_MANUAL);
+  panel = show_segment (f, vip, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "members.add", NULL));
+  ui_iterate ();
+  dialog = ui_find_toplevel (COHORT_TYPE_ADD_MEMBERS_DIALOG);
+
+  for (guint i = 0; i < 300000; i++)
+    g_string_append_printf (csv, "c%05u\n", i % 10 + 1);
+  g_assert_true (g_file_set_contents (path, csv->str, csv->len, NULL));
+  file = g_file_new_for_path (path);
+  cohort_add_members_dialog_add_file (dialog, file);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "add.cancel-file", NULL));
+  g_assert_true (ui_wait_until (add_dialog_idle, dialog));
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (ADD_CHILD (dialog, "stack")), ==, "input");
+  g_assert_cmpint (count_members (f, vip), ==, 0);
+  gtk_window_close (GTK_WINDOW (dialog));
+  ui_iterate ();
+}
+
 static void
 test_remove_and_search (UiFixture     *f,
                         gconstpointer  data)
@@ -396,6 +474,10 @@ main (int   argc,
               ui_fixture_set_up, test_add_to_segment, ui_fixture_tear_down);
   g_test_add ("/ui/members/paste-unknown", UiFixture, NULL,
               ui_fixture_set_up, test_paste_unknown, ui_fixture_tear_down);
+  g_test_add ("/ui/members/add-csv-file", UiFixture, NULL,
+              ui_fixture_set_up, test_add_csv_file, ui_fixture_tear_down);
+  g_test_add ("/ui/members/add-csv-file-cancel", UiFixture, NULL,
+              ui_fixture_set_up, test_add_csv_file_cancel, ui_fixture_tear_down);
   g_test_add ("/ui/members/remove-and-search", UiFixture, NULL,
               ui_fixture_set_up, test_remove_and_search, ui_fixture_tear_down);
   g_test_add ("/ui/members/clear-and-undo", UiFixture, NULL,
