@@ -1374,16 +1374,19 @@ cohort_importer_run_finish (CohortImporter  *self,
 }
 
 gboolean
-cohort_importer_save_rejected (CohortImporter  *self,
-                               GOutputStream   *stream,
-                               GCancellable    *cancellable,
-                               GError         **error)
+cohort_import_rejections_write (GArray         *rejected,
+                                GOutputStream  *stream,
+                                GCancellable   *cancellable,
+                                GError        **error)
 {
   g_autoptr(GString) out = g_string_new ("line,column,reason\r\n");
 
-  for (guint i = 0; i < self->rejected->len; i++)
+  g_return_val_if_fail (rejected != NULL, FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
+
+  for (guint i = 0; i < rejected->len; i++)
     {
-      CohortImportRejection *r = &g_array_index (self->rejected, CohortImportRejection, i);
+      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
       g_autofree char *quoted = NULL;
       g_auto(GStrv) parts = g_strsplit (r->reason, "\"", -1);
 
@@ -1391,4 +1394,15 @@ cohort_importer_save_rejected (CohortImporter  *self,
       g_string_append_printf (out, "%" PRIu64 ",%u,\"%s\"\r\n", r->line, r->column, quoted);
     }
   return g_output_stream_write_all (stream, out->str, out->len, NULL, cancellable, error);
+}
+
+gboolean
+cohort_importer_save_rejected (CohortImporter  *self,
+                               GOutputStream   *stream,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  g_return_val_if_fail (COHORT_IS_IMPORTER (self), FALSE);
+
+  return cohort_import_rejections_write (self->rejected, stream, cancellable, error);
 }

@@ -149,8 +149,13 @@ GArray           *cohort_importer_get_rejected        (CohortImporter           
 CohortCsvEncoding cohort_importer_get_encoding        (CohortImporter           *self);
 char              cohort_importer_get_delimiter       (CohortImporter           *self);
 
-/* Writes the rejected rows as CSV (line,reason). */
+/* Writes the rejected rows as CSV (line,column,reason). */
 gboolean          cohort_importer_save_rejected       (CohortImporter           *self,
+                                                       GOutputStream            *stream,
+                                                       GCancellable             *cancellable,
+                                                       GError                  **error);
+/* The same for any list of CohortImportRejection (the event importer's). */
+gboolean          cohort_import_rejections_write      (GArray                   *rejected,
                                                        GOutputStream            *stream,
                                                        GCancellable             *cancellable,
                                                        GError                  **error);

@@ -19,6 +19,7 @@
 #include "cohort-event-importer.h"
 #include "cohort-events.h"
 #include "cohort-event-import-dialog.h"
+#include "cohort-import-common.h"
 #include "cohort-importer.h"
 
 #define PREVIEW_ROWS 50
@@ -41,8 +42,6 @@ struct _CohortEventImportDialog
   CohortImportPreview *preview;
   CohortEventImporter *importer;   /* the one that ran */
   GCancellable *cancellable;
-  GtkFileChooserNative *chooser;
-  GtkStringList *preview_items;    /* record indexes, as text */
   GPtrArray *rows;                 /* summary rows: (group, row) pairs */
   gint64 started;
   gint64 events_before;            /* -1: unknown */
@@ -99,82 +98,9 @@ show_page (CohortEventImportDialog *self,
 /* The preview table */
 
 static void
-cell_setup_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              CohortEventImportDialog  *self)
-{
-  GtkStringObject *object = gtk_list_item_get_item (item);
-  int column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "column"));
-  guint64 index = g_ascii_strtoull (gtk_string_object_get_string (object), NULL, 10);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
-
-  if (self->preview == NULL || index >= self->preview->records->len)
-    {
-      gtk_label_set_label (label, "");
-      return;
-    }
-
-  if (column < 0)
-    {
-      g_autofree char *line = g_strdup_printf ("%" PRIu64,
-                                               g_array_index (self->preview->lines, guint64, index));
-
-      gtk_label_set_label (label, line);
-      gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
-      gtk_widget_add_css_class (GTK_WIDGET (label), "numeric");
-    }
-  else
-    {
-      char **cells = g_ptr_array_index (self->preview->records, index);
-
-      gtk_label_set_label (label, cells[column]);
-    }
-}
-
-static void
-add_preview_column (CohortEventImportDialog *self,
-                    const char              *title,
-                    int                      column)
-{
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-  g_autoptr(GtkColumnViewColumn) view_column = NULL;
-
-  g_object_set_data (G_OBJECT (factory), "column", GINT_TO_POINTER (column));
-  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), NULL);
-  g_signal_connect_object (factory, "bind", G_CALLBACK (cell_bind_cb), self, 0);
-
-  view_column = gtk_column_view_column_new (title, g_object_ref (factory));
-  gtk_column_view_column_set_resizable (view_column, TRUE);
-  gtk_column_view_append_column (self->preview_view, view_column);
-}
-
-static void
 clear_preview (CohortEventImportDialog *self)
 {
-  GListModel *columns = gtk_column_view_get_columns (self->preview_view);
-
-  while (g_list_model_get_n_items (columns) > 0)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
-
-      gtk_column_view_remove_column (self->preview_view, column);
-    }
-  gtk_string_list_splice (self->preview_items, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->preview_items)), NULL);
+  cohort_preview_table_show (self->preview_view, NULL, TRUE);
   g_clear_pointer (&self->preview, cohort_import_preview_free);
 }
 
@@ -259,17 +185,7 @@ refresh_preview (CohortEventImportDialog *self)
   else
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->delimiter_row), NULL);
 
-  add_preview_column (self, _("Line"), -1);
-  for (guint i = 0; i < preview->n_columns; i++)
-    add_preview_column (self, preview->header[i], (int) i);
-
-  for (guint i = 0; i < preview->records->len; i++)
-    {
-      char index[24];
-
-      g_snprintf (index, sizeof index, "%u", i);
-      gtk_string_list_append (self->preview_items, index);
-    }
+  cohort_preview_table_show (self->preview_view, preview, TRUE);
 
   for (guint i = 0; i < preview->rejected->len && i < SHOWN_PREVIEW_PROBLEMS; i++)
     {
@@ -578,84 +494,18 @@ cancel_activated (GtkWidget  *widget,
 
 /* Saving the skipped rows */
 
-static gboolean
-write_rejected (GOutputStream  *stream,
-                GArray         *rejected,
-                GError        **error)
-{
-  g_autoptr(GString) csv = g_string_new ("line,reason\n");
-
-  for (guint i = 0; i < rejected->len; i++)
-    {
-      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-      g_auto(GStrv) parts = g_strsplit (r->reason, "\"", -1);
-      g_autofree char *quoted = g_strjoinv ("\"\"", parts);
-
-      g_string_append_printf (csv, "%" PRIu64 ",\"%s\"\n", r->line, quoted);
-    }
-
-  return g_output_stream_write_all (stream, csv->str, csv->len, NULL, NULL, error) &&
-         g_output_stream_close (stream, NULL, error);
-}
-
-static void
-save_chosen_cb (GtkNativeDialog         *chooser,
-                int                      response,
-                CohortEventImportDialog *self)
-{
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-  gtk_native_dialog_destroy (chooser);
-  g_clear_object (&self->chooser);
-
-  if (file == NULL || self->importer == NULL)
-    return;
-
-  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &error);
-  if (stream == NULL ||
-      !write_rejected (G_OUTPUT_STREAM (stream), cohort_event_importer_get_rejected (self->importer), &error))
-    {
-      /* Translators: %s says why */
-      g_autofree char *title = g_strdup_printf (_("Could not save: %s"), error->message);
-
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
-      return;
-    }
-
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Skipped rows saved")));
-}
-
 static void
 save_rejected_activated (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
   CohortEventImportDialog *self = COHORT_EVENT_IMPORT_DIALOG (widget);
-  g_autofree char *base = g_path_get_basename (self->path);
-  g_autofree char *stem = NULL;
-  g_autofree char *name = NULL;
-  char *dot;
 
-  if (self->chooser != NULL || self->importer == NULL)
+  if (self->importer == NULL)
     return;
 
-  stem = g_strdup (base);
-  if ((dot = strrchr (stem, '.')) != NULL && dot != stem)
-    *dot = '\0';
-  /* Translators: the suggested file name; %s is the imported file's name without extension */
-  name = g_strdup_printf (_("%s-skipped-rows.csv"), stem);
-
-  self->chooser = gtk_file_chooser_native_new (_("Save Skipped Rows"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (save_chosen_cb), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  cohort_save_rejected_rows (GTK_WINDOW (self), self->toast_overlay, self->path,
+                             cohort_event_importer_get_rejected (self->importer));
 }
 
 static gboolean
@@ -680,9 +530,6 @@ cohort_event_import_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
   if (self->importer != NULL)
     cohort_event_importer_set_progress_func (self->importer, NULL, NULL, NULL);
 
@@ -704,7 +551,6 @@ cohort_event_import_dialog_finalize (GObject *object)
 
   g_clear_pointer (&self->preview, cohort_import_preview_free);
   g_clear_object (&self->importer);
-  g_clear_object (&self->preview_items);
   g_clear_object (&self->workspace);
   g_free (self->path);
 
@@ -756,14 +602,9 @@ cohort_event_import_dialog_class_init (CohortEventImportDialogClass *klass)
 static void
 cohort_event_import_dialog_init (CohortEventImportDialog *self)
 {
-  g_autoptr(GtkNoSelection) selection = NULL;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->rows = g_ptr_array_new ();
-  self->preview_items = gtk_string_list_new (NULL);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->preview_items)));
-  gtk_column_view_set_model (self->preview_view, GTK_SELECTION_MODEL (selection));
 }
 
 CohortEventImportDialog *

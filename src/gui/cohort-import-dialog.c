@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-import-common.h"
 #include "cohort-importer.h"
 #include "cohort-import-dialog.h"
 
@@ -38,7 +39,6 @@ struct _CohortImportDialog
   gboolean updating;           /* filling the widgets: not the user */
   gboolean running;
   guint refresh_id;            /* a preview is due */
-  GtkFileChooserNative *chooser;
 
   AdwWindowTitle *window_title;
   GtkButton *cancel_button;
@@ -80,75 +80,6 @@ type_label (CohortImportType type)
     default:
       return _("Text");
     }
-}
-
-/* The preview table */
-
-static void
-cell_setup_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 30);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  guint column = GPOINTER_TO_UINT (user_data);
-  GtkStringObject *record = gtk_list_item_get_item (item);
-  const char *const *cells = g_object_get_data (G_OBJECT (record), "cells");
-  const char *text = "";
-
-  if (cells != NULL && column < g_strv_length ((char **) cells))
-    text = cells[column];
-
-  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), text);
-}
-
-static void
-fill_preview_table (CohortImportDialog *self)
-{
-  GListModel *columns = gtk_column_view_get_columns (self->preview_view);
-  g_autoptr(GListStore) records = g_list_store_new (GTK_TYPE_STRING_OBJECT);
-  g_autoptr(GtkNoSelection) selection = NULL;
-
-  while (g_list_model_get_n_items (columns) > 0)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
-      gtk_column_view_remove_column (self->preview_view, column);
-    }
-
-  for (guint i = 0; i < self->preview->n_columns; i++)
-    {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-      g_autoptr(GtkColumnViewColumn) column = NULL;
-
-      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), NULL);
-      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
-      column = gtk_column_view_column_new (self->preview->header[i], factory);
-      gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_append_column (self->preview_view, column);
-    }
-
-  for (guint i = 0; i < self->preview->records->len; i++)
-    {
-      g_autoptr(GtkStringObject) record = gtk_string_object_new ("");
-
-      g_object_set_data_full (G_OBJECT (record), "cells",
-                              g_strdupv (self->preview->records->pdata[i]), (GDestroyNotify) g_strfreev);
-      g_list_store_append (records, record);
-    }
-
-  selection = gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&records)));
-  gtk_column_view_set_model (self->preview_view, GTK_SELECTION_MODEL (selection));
 }
 
 static guint
@@ -275,7 +206,7 @@ refresh_preview (CohortImportDialog *self)
 
   self->updating = TRUE;
 
-  fill_preview_table (self);
+  cohort_preview_table_show (self->preview_view, self->preview, TRUE);
   fill_identity_rows (self);
   fill_column_rows (self);
 
@@ -541,50 +472,14 @@ cancel_activated (GtkWidget  *widget,
 }
 
 static void
-report_chosen_cb (GtkNativeDialog    *chooser,
-                  int                 response,
-                  CohortImportDialog *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autoptr(GFileOutputStream) stream = NULL;
-      g_autoptr(GError) error = NULL;
-
-      stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
-      if (stream == NULL ||
-          !cohort_importer_save_rejected (self->importer, G_OUTPUT_STREAM (stream), NULL, &error) ||
-          !g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &error))
-        {
-          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Save the List"),
-                                                      error->message);
-
-          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-          gtk_window_present (GTK_WINDOW (dialog));
-        }
-    }
-
-  gtk_native_dialog_destroy (chooser);
-  g_clear_object (&self->chooser);
-}
-
-static void
 save_report_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
   CohortImportDialog *self = COHORT_IMPORT_DIALOG (widget);
 
-  if (self->chooser != NULL)
-    return;
-
-  self->chooser = gtk_file_chooser_native_new (_("Save Skipped Rows"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  /* Translators: the file name suggested for the list of skipped rows */
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), _("skipped-rows.csv"));
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (report_chosen_cb), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  cohort_save_rejected_rows (GTK_WINDOW (self), NULL, cohort_importer_get_path (self->importer),
+                             cohort_importer_get_rejected (self->importer));
 }
 
 static gboolean
@@ -608,9 +503,6 @@ cohort_import_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->importer != NULL)
     cohort_importer_set_progress_func (self->importer, NULL, NULL, NULL);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_IMPORT_DIALOG);
 

@@ -58,8 +58,9 @@ test_import_good_rows (UiFixture     *f,
   GtkColumnView *preview = IMPORT_CHILD (dialog, "preview_view");
   CohortCustomersView *view = WINDOW_CHILD (f->window, "customers_view");
 
-  /* The preview: the columns of the file, its good rows, the id found by name. */
-  g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (preview)), ==, 4);
+  /* The preview: the line numbers and the columns of the file, its good rows,
+   * the id found by name. */
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (preview)), ==, 5);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (preview))), ==, 5);
   g_assert_cmpuint (adw_combo_row_get_selected (IMPORT_CHILD (dialog, "id_row")), ==, 1);
   g_assert_cmpuint (adw_combo_row_get_selected (IMPORT_CHILD (dialog, "email_row")), ==, 2);
