@@ -273,10 +273,13 @@ cohort_customers_count (CohortWorkspace  *ws,
 
 #define CUSTOMER_COLUMNS "ordinal, id, email, attrs, added_at, modified_at"
 
+/* The customer whose @column (id or email) is @key; a NOT_FOUND error
+ * worded by @not_found (a format taking @key) when there is none. */
 static CohortCustomer *
 get_one (CohortWorkspace  *ws,
          const char       *sql,
          const char       *key,
+         const char       *not_found,
          GError          **error)
 {
   g_autoptr(GHashTable) attributes = NULL;
@@ -294,7 +297,14 @@ get_one (CohortWorkspace  *ws,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     customer = customer_from_row (stmt, attributes);
-  else if (rc != SQLITE_DONE)
+  else if (rc == SQLITE_DONE)
+    {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND, not_found, key);
+#pragma GCC diagnostic pop
+    }
+  else
     cohort_workspace_db_error (ws, error, _("reading a customer"));
   sqlite3_reset (stmt);
   return customer;
@@ -305,16 +315,8 @@ cohort_customers_get_by_id (CohortWorkspace  *ws,
                             const char       *id,
                             GError          **error)
 {
-  GError *local = NULL;
-  CohortCustomer *customer;
-
-  customer = get_one (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers WHERE id = ?", id, &local);
-  if (customer == NULL && local == NULL)
-    g_set_error (&local, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND,
-                 _("There is no customer with the id “%s”"), id);
-  if (local)
-    g_propagate_error (error, local);
-  return customer;
+  return get_one (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers WHERE id = ?", id,
+                  _("There is no customer with the id “%s”"), error);
 }
 
 CohortCustomer *
@@ -322,16 +324,8 @@ cohort_customers_get_by_email (CohortWorkspace  *ws,
                                const char       *email,
                                GError          **error)
 {
-  GError *local = NULL;
-  CohortCustomer *customer;
-
-  customer = get_one (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers WHERE email = ?", email, &local);
-  if (customer == NULL && local == NULL)
-    g_set_error (&local, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_NOT_FOUND,
-                 _("There is no customer with the email “%s”"), email);
-  if (local)
-    g_propagate_error (error, local);
-  return customer;
+  return get_one (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers WHERE email = ?", email,
+                  _("There is no customer with the email “%s”"), error);
 }
 
 CohortCustomer *
