@@ -11,7 +11,6 @@
 #include "cohort-cli-private.h"
 #include "cohort-event-importer.h"
 
-#define TEXT_REPORT_MAX 20
 
 static JsonNode *
 report_to_json (CohortEventImporter *importer)
@@ -28,20 +27,7 @@ report_to_json (CohortEventImporter *importer)
   json_builder_add_int_value (b, cohort_event_importer_get_duplicates (importer));
   json_builder_set_member_name (b, "customers_created");
   json_builder_add_int_value (b, cohort_event_importer_get_customers_created (importer));
-  json_builder_set_member_name (b, "rejected");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rejected->len; i++)
-    {
-      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "line");
-      json_builder_add_int_value (b, r->line);
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, r->reason);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  cohort_cli_rejections_to_json (b, rejected);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -61,15 +47,7 @@ print_report_text (CohortEventImporter *importer,
            cohort_event_importer_get_imported (importer),
            cohort_event_importer_get_duplicates (importer),
            cohort_event_importer_get_customers_created (importer), n_rejected);
-  for (guint i = 0; i < rejected->len && i < TEXT_REPORT_MAX; i++)
-    {
-      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-
-      g_print (_("  line %" PRIu64 ": %s\n"), r->line, r->reason);
-    }
-  if (n_rejected > TEXT_REPORT_MAX)
-    g_print (_("  … and %" PRIu64 " more rejected rows (use --json for all)\n"),
-             n_rejected - TEXT_REPORT_MAX);
+  cohort_cli_print_rejections (rejected, n_rejected);
   if (!ok)
     g_print ("%s\n", _("Nothing was imported."));
 }

@@ -98,20 +98,7 @@ report_to_json (CohortImporter *importer)
   json_builder_add_int_value (b, (gint64) cohort_importer_get_created (importer));
   json_builder_set_member_name (b, "updated");
   json_builder_add_int_value (b, (gint64) cohort_importer_get_updated (importer));
-  json_builder_set_member_name (b, "rejected");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rejected->len; i++)
-    {
-      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "line");
-      json_builder_add_int_value (b, (gint64) r->line);
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, r->reason);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  cohort_cli_rejections_to_json (b, rejected);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -129,15 +116,7 @@ print_report_text (CohortImporter *importer,
                "%" PRIu64 " updated, %" PRIu64 " rejected\n"),
              file, cohort_importer_get_rows (importer), cohort_importer_get_created (importer),
              cohort_importer_get_updated (importer), n_rejected);
-  for (guint i = 0; i < rejected->len && i < TEXT_REPORT_MAX; i++)
-    {
-      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
-
-      g_print (_("  line %" PRIu64 ": %s\n"), r->line, r->reason);
-    }
-  if (n_rejected > TEXT_REPORT_MAX)
-    g_print (_("  … and %" PRIu64 " more rejected rows (use --json for all)\n"),
-             n_rejected - TEXT_REPORT_MAX);
+  cohort_cli_print_rejections (rejected, n_rejected);
 }
 
 static gboolean

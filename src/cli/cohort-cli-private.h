@@ -84,6 +84,15 @@ void             cohort_cli_import_progress (guint64       rows,
                                              gpointer      user_data);
 void             cohort_cli_progress_done   (void);
 
+/* An import's rejected rows (CohortImportRejection): as the member
+ * "rejected" of the object @b is building ([{"line": N, "reason": "..."}],
+ * the shape the issue fixes), and as text on stdout (the first
+ * twenty, then how many more of @n_rejected). */
+void             cohort_cli_rejections_to_json (JsonBuilder *b,
+                                                GArray      *rejected);
+void             cohort_cli_print_rejections   (GArray      *rejected,
+                                                guint64      n_rejected);
+
 /* TRUE when stderr is a terminal (progress goes there only then). */
 gboolean         cohort_cli_stderr_is_tty   (void);
 

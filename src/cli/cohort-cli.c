@@ -15,6 +15,7 @@
 
 #include "cohort-cli.h"
 #include "cohort-cli-private.h"
+#include "cohort-importer.h"
 #include "cohort-csv-reader.h"
 
 static const CohortCliCommand top_commands[] = {
@@ -107,6 +108,43 @@ void
 cohort_cli_progress_done (void)
 {
   g_printerr ("\r\033[K");
+}
+
+void
+cohort_cli_rejections_to_json (JsonBuilder *b,
+                               GArray      *rejected)
+{
+  json_builder_set_member_name (b, "rejected");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rejected->len; i++)
+    {
+      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "line");
+      json_builder_add_int_value (b, (gint64) r->line);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, r->reason);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+#define TEXT_REPORT_MAX 20
+
+void
+cohort_cli_print_rejections (GArray  *rejected,
+                             guint64  n_rejected)
+{
+  for (guint i = 0; i < rejected->len && i < TEXT_REPORT_MAX; i++)
+    {
+      CohortImportRejection *r = &g_array_index (rejected, CohortImportRejection, i);
+
+      g_print (_("  line %" PRIu64 ": %s\n"), r->line, r->reason);
+    }
+  if (n_rejected > TEXT_REPORT_MAX)
+    g_print (_("  … and %" PRIu64 " more rejected rows (use --json for all)\n"),
+             n_rejected - TEXT_REPORT_MAX);
 }
 
 gboolean
