@@ -8,7 +8,7 @@ packages="
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
   libjson-glib-dev libsqlite3-dev libsecret-1-dev
   desktop-file-utils appstream-util
-  xvfb xauth dbus dbus-x11 imagemagick sqlite3 time fonts-cantarell
+  xvfb xauth dbus dbus-x11 gnome-keyring imagemagick sqlite3 time fonts-cantarell
   libclang-rt-14-dev
 "
 
