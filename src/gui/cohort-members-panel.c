@@ -22,6 +22,7 @@ struct _CohortMembersPanel
   CohortWorkspace *workspace;
   CohortSegment *segment;
   GCancellable *cancellable;    /* the members being read */
+  guint writing;                /* membership writes running in a thread */
   CohortMemberModel *model;
   GtkMultiSelection *selection;
 
@@ -86,7 +87,9 @@ update (CohortMembersPanel *self)
       has_selection = !gtk_bitset_is_empty (selected);
     }
 
-  if (self->model == NULL)
+  if (self->writing > 0)
+    count = g_strdup (_("Saving changes…"));
+  else if (self->model == NULL)
     count = g_strdup (self->cancellable != NULL ? _("Reading members…") : "");
   else if (shown == total)
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", total), total);
@@ -109,9 +112,12 @@ update (CohortMembersPanel *self)
   gtk_stack_set_visible_child_name (self->stack, is_manual (self) ? "manual" : "data-driven");
   gtk_widget_set_visible (GTK_WIDGET (self), self->workspace != NULL && self->segment != NULL);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.add", is_manual (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.remove", is_manual (self) && has_selection);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.clear", is_manual (self) && total > 0);
+  /* One membership write at a time. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.add", is_manual (self) && self->writing == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.remove",
+                                 is_manual (self) && has_selection && self->writing == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.clear",
+                                 is_manual (self) && total > 0 && self->writing == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "members.freeze",
                                  self->workspace != NULL && self->segment != NULL && !is_manual (self));
 }
@@ -262,6 +268,237 @@ add_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Membership writes (remove, clear, undo a clear) run in a thread with their
+ * own connection: a million members take seconds, the window stays live. */
+
+typedef enum
+{
+  WRITE_REMOVE,
+  WRITE_CLEAR,
+  WRITE_RESTORE,
+} WriteKind;
+
+typedef struct
+{
+  WriteKind kind;
+  CohortWorkspace *workspace;  /* the window's: told of the change at the end */
+  char *path;
+  gint64 segment_id;
+  char *segment_name;
+  GArray *ordinals;            /* to remove or restore; what a clear removed */
+  guint changed;
+} MembersWrite;
+
+static void
+members_write_free (gpointer data)
+{
+  MembersWrite *write = data;
+
+  g_clear_object (&write->workspace);
+  g_free (write->path);
+  g_free (write->segment_name);
+  g_clear_pointer (&write->ordinals, g_array_unref);
+  g_free (write);
+}
+
+static MembersWrite *
+members_write_new (WriteKind        kind,
+                   CohortWorkspace *workspace,
+                   gint64           segment_id,
+                   const char      *segment_name,
+                   GArray          *ordinals)
+{
+  MembersWrite *write = g_new0 (MembersWrite, 1);
+
+  write->kind = kind;
+  write->workspace = g_object_ref (workspace);
+  write->path = g_strdup (cohort_workspace_get_path (workspace));
+  write->segment_id = segment_id;
+  write->segment_name = g_strdup (segment_name);
+  write->ordinals = ordinals != NULL ? g_array_ref (ordinals) : NULL;
+  return write;
+}
+
+static void
+members_write_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  MembersWrite *write = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  ws = cohort_workspace_open (write->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws != NULL)
+    switch (write->kind)
+      {
+      case WRITE_REMOVE:
+        ok = cohort_members_remove_ordinals (ws, write->segment_id,
+                                             (const gint64 *) (gpointer) write->ordinals->data,
+                                             write->ordinals->len, &write->changed, &error);
+        break;
+      case WRITE_RESTORE:
+        ok = cohort_members_add_ordinals (ws, write->segment_id,
+                                          (const gint64 *) (gpointer) write->ordinals->data,
+                                          write->ordinals->len, &write->changed, &error);
+        break;
+      case WRITE_CLEAR:
+        ok = cohort_members_clear (ws, write->segment_id, &write->ordinals, &error);
+        if (ok)
+          write->changed = write->ordinals->len;
+        break;
+      default:
+        g_assert_not_reached ();
+      }
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void start_restore (CohortWorkspace *workspace,
+                           gint64           segment_id,
+                           const char      *segment_name,
+                           GArray          *ordinals);
+
+static void
+undo_clear_cb (AdwToast *toast,
+               gpointer  user_data)
+{
+  MembersWrite *cleared = g_object_get_data (G_OBJECT (toast), "cohort-undo-clear");
+
+  if (cleared == NULL)
+    return;
+
+  start_restore (cleared->workspace, cleared->segment_id, cleared->segment_name, cleared->ordinals);
+  /* Only once. */
+  g_object_set_data (G_OBJECT (toast), "cohort-undo-clear", NULL);
+}
+
+static void
+write_done (CohortMembersPanel *self,   /* NULL once gone */
+            MembersWrite       *write,
+            GError             *error)
+{
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (error != NULL)
+    {
+      const char *heading = write->kind == WRITE_REMOVE ? _("Could Not Remove Members")
+                          : write->kind == WRITE_CLEAR ? _("Could Not Clear Segment")
+                          : _("Could Not Restore Members");
+
+      if (self != NULL)
+        show_error (self, heading, error->message);
+      else
+        g_warning ("%s: %s", heading, error->message);
+      return;
+    }
+  if (self == NULL)
+    return;
+
+  switch (write->kind)
+    {
+    case WRITE_REMOVE:
+      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member removed", "%u members removed",
+                                            write->changed), write->changed);
+      add_toast (self, adw_toast_new (title));
+      break;
+
+    case WRITE_CLEAR:
+      /* Translators: %s is a segment name */
+      title = g_strdup_printf (_("“%s” cleared"), write->segment_name);
+      toast = adw_toast_new (title);
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      g_object_set_data_full (G_OBJECT (toast), "cohort-undo-clear",
+                              members_write_new (WRITE_RESTORE, write->workspace, write->segment_id,
+                                                 write->segment_name, write->ordinals),
+                              members_write_free);
+      g_signal_connect (toast, "button-clicked", G_CALLBACK (undo_clear_cb), NULL);
+      add_toast (self, toast);
+      break;
+
+    case WRITE_RESTORE:
+    default:
+      break;
+    }
+}
+
+static void
+members_write_done_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  CohortMembersPanel *self = source != NULL ? COHORT_MEMBERS_PANEL (source) : NULL;
+  MembersWrite *write = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  /* The thread wrote through its own connection: tell the window. */
+  cohort_workspace_check_external_changes (write->workspace);
+
+  if (self != NULL)
+    {
+      self->writing--;
+      if (self->workspace == NULL)
+        self = NULL;    /* disposed meanwhile */
+    }
+  write_done (self, write, error);
+  if (self != NULL)
+    reload (self);
+}
+
+static void
+run_write (CohortMembersPanel *self,
+           MembersWrite       *write)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, members_write_done_cb, NULL);
+
+  g_task_set_source_tag (task, run_write);
+  g_task_set_task_data (task, write, members_write_free);
+  g_task_run_in_thread (task, members_write_thread);
+  if (self != NULL)
+    {
+      self->writing++;
+      update (self);
+    }
+}
+
+static void
+start_write (CohortMembersPanel *self,
+             WriteKind           kind,
+             GArray             *ordinals)
+{
+  g_autoptr(GArray) owned = ordinals;
+
+  run_write (self, members_write_new (kind, self->workspace, cohort_segment_get_id (self->segment),
+                                      cohort_segment_get_name (self->segment), owned));
+}
+
+/* Undo can outlive the page it came from: the toast belongs to the window. */
+static void
+start_restore (CohortWorkspace *workspace,
+               gint64           segment_id,
+               const char      *segment_name,
+               GArray          *ordinals)
+{
+  run_write (NULL, members_write_new (WRITE_RESTORE, workspace, segment_id, segment_name, ordinals));
+}
+
+static void
+clear_segment (CohortMembersPanel *self)
+{
+  if (!is_manual (self) || self->writing > 0)
+    return;
+
+  start_write (self, WRITE_CLEAR, NULL);
+}
+
 static void
 remove_activated (GtkWidget  *widget,
                   const char *action_name,
@@ -270,13 +507,10 @@ remove_activated (GtkWidget  *widget,
   CohortMembersPanel *self = COHORT_MEMBERS_PANEL (widget);
   g_autoptr(GtkBitset) selected = NULL;
   g_autoptr(GArray) ordinals = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *title = NULL;
   GtkBitsetIter iter;
   guint position;
-  guint changed = 0;
 
-  if (!is_manual (self) || self->selection == NULL)
+  if (!is_manual (self) || self->selection == NULL || self->writing > 0)
     return;
 
   selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
@@ -290,89 +524,7 @@ remove_activated (GtkWidget  *widget,
   if (ordinals->len == 0)
     return;
 
-  if (!cohort_members_remove_ordinals (self->workspace, cohort_segment_get_id (self->segment),
-                                       (const gint64 *) (gpointer) ordinals->data, ordinals->len,
-                                       &changed, &error))
-    {
-      show_error (self, _("Could Not Remove Members"), error->message);
-      return;
-    }
-
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member removed", "%u members removed", changed),
-                           changed);
-  add_toast (self, adw_toast_new (title));
-  /* The window sets a fresh snapshot on ::changed; read again in any case. */
-  reload (self);
-}
-
-typedef struct
-{
-  CohortWorkspace *workspace;
-  gint64 segment_id;
-  GArray *ordinals;
-} UndoClear;
-
-static void
-undo_clear_free (gpointer data)
-{
-  UndoClear *undo = data;
-
-  g_object_unref (undo->workspace);
-  g_array_unref (undo->ordinals);
-  g_free (undo);
-}
-
-static void
-undo_clear_cb (AdwToast *toast,
-               gpointer  user_data)
-{
-  UndoClear *undo = g_object_get_data (G_OBJECT (toast), "cohort-undo-clear");
-  g_autoptr(GError) error = NULL;
-  guint changed = 0;
-
-  if (undo == NULL)
-    return;
-
-  if (!cohort_members_add_ordinals (undo->workspace, undo->segment_id,
-                                    (const gint64 *) (gpointer) undo->ordinals->data,
-                                    undo->ordinals->len, &changed, &error))
-    g_warning ("Could not undo clearing segment %" PRId64 ": %s",
-               undo->segment_id, error->message);
-  /* Only once. */
-  g_object_set_data (G_OBJECT (toast), "cohort-undo-clear", NULL);
-}
-
-static void
-clear_segment (CohortMembersPanel *self)
-{
-  g_autoptr(GArray) removed = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *title = NULL;
-  UndoClear *undo;
-  AdwToast *toast;
-
-  if (!is_manual (self))
-    return;
-
-  if (!cohort_members_clear (self->workspace, cohort_segment_get_id (self->segment), &removed, &error))
-    {
-      show_error (self, _("Could Not Clear Segment"), error->message);
-      return;
-    }
-
-  /* Translators: %s is a segment name */
-  title = g_strdup_printf (_("“%s” cleared"), cohort_segment_get_name (self->segment));
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  undo = g_new0 (UndoClear, 1);
-  undo->workspace = g_object_ref (self->workspace);
-  undo->segment_id = cohort_segment_get_id (self->segment);
-  undo->ordinals = g_steal_pointer (&removed);
-  g_object_set_data_full (G_OBJECT (toast), "cohort-undo-clear", undo, undo_clear_free);
-  g_signal_connect (toast, "button-clicked", G_CALLBACK (undo_clear_cb), NULL);
-  add_toast (self, toast);
-  reload (self);
+  start_write (self, WRITE_REMOVE, g_steal_pointer (&ordinals));
 }
 
 static void
@@ -641,6 +793,14 @@ cohort_members_panel_get_selection (CohortMembersPanel *self)
 {
   g_return_val_if_fail (COHORT_IS_MEMBERS_PANEL (self), NULL);
   return GTK_SELECTION_MODEL (self->selection);
+}
+
+gboolean
+cohort_members_panel_get_writing (CohortMembersPanel *self)
+{
+  g_return_val_if_fail (COHORT_IS_MEMBERS_PANEL (self), FALSE);
+
+  return self->writing > 0;
 }
 
 gboolean

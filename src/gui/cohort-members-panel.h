@@ -27,5 +27,7 @@ CohortMemberModel *cohort_members_panel_get_model     (CohortMembersPanel *self)
 GtkSelectionModel *cohort_members_panel_get_selection (CohortMembersPanel *self);
 /* Whether the members are being read. */
 gboolean           cohort_members_panel_get_loading   (CohortMembersPanel *self);
+/* Whether a remove or clear is being written (in a thread). */
+gboolean           cohort_members_panel_get_writing   (CohortMembersPanel *self);
 
 G_END_DECLS

@@ -51,6 +51,21 @@ count_members (UiFixture     *f,
   return n;
 }
 
+static gboolean
+panel_idle (gpointer data)
+{
+  return !cohort_members_panel_get_writing (data);
+}
+
+static gboolean
+has_four_members (gpointer data)
+{
+  UiFixture *f = data;
+  g_autoptr(CohortSegment) vip = cohort_segments_lookup (cohort_window_get_workspace (f->window), "VIP", NULL);
+
+  return vip != NULL && count_members (f, vip) == 4;
+}
+
 static void
 add_members (UiFixture     *f,
              CohortSegment *segment,
@@ -363,6 +378,8 @@ test_remove_and_search (UiFixture     *f,
   ui_iterate ();
   g_assert_true (gtk_widget_is_sensitive (PANEL_CHILD (panel, "remove_button")));
   ui_click (PANEL_CHILD (panel, "remove_button"));
+  /* Written in a thread. */
+  g_assert_true (ui_wait_until (panel_idle, panel));
 
   g_assert_cmpint (count_members (f, vip), ==, 3);
   show_segment (f, vip, 3);
@@ -402,6 +419,7 @@ test_clear_and_undo (UiFixture     *f,
   ui_click (PANEL_CHILD (panel, "clear_button"));
   dialog = ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   ui_respond (dialog, "clear");
+  g_assert_true (ui_wait_until (panel_idle, panel));
   g_assert_cmpint (count_members (f, vip), ==, 0);
   panel = show_segment (f, vip, 0);
   g_assert_false (gtk_widget_is_sensitive (PANEL_CHILD (panel, "clear_button")));
@@ -410,7 +428,7 @@ test_clear_and_undo (UiFixture     *f,
   g_assert_true (ui_wait_until (has_undo_button, f->window));
   undo = find_button (GTK_WIDGET (f->window), "_Undo");
   g_signal_emit_by_name (undo, "clicked");
-  ui_iterate ();
+  g_assert_true (ui_wait_until (has_four_members, f));
   g_assert_cmpint (count_members (f, vip), ==, 4);
   show_segment (f, vip, 4);
 }
