@@ -12,6 +12,7 @@
 #include "cohort-members-panel.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
+#include "cohort-sync.h"
 #include "cohort-window.h"
 
 struct _CohortSegmentPage
@@ -28,6 +29,11 @@ struct _CohortSegmentPage
   GtkLabel *kind_label;
   GtkLabel *members_label;
   GtkLabel *status_label;
+  GtkWidget *unlinked_box;
+  GtkButton *publish_again_button;
+  GtkButton *deactivate_button;
+  AdwActionRow *sync_row;
+  GtkLabel *sync_label;
   GtkLabel *created_label;
   GtkLabel *updated_label;
   CohortCriteriaBuilder *criteria_builder;
@@ -68,6 +74,50 @@ set_dim (GtkWidget *widget,
     gtk_widget_add_css_class (widget, "dim-label");
   else
     gtk_widget_remove_css_class (widget, "dim-label");
+}
+
+static CohortWorkspace *
+get_workspace (CohortSegmentPage *self)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), COHORT_TYPE_WINDOW);
+
+  return window != NULL ? cohort_window_get_workspace (COHORT_WINDOW (window)) : NULL;
+}
+
+/* The state of the segment in Customer.io, and the question when it was
+ * deleted there. */
+static void
+update_sync (CohortSegmentPage *self)
+{
+  g_auto(CohortSyncStatus) status = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *words = NULL;
+  CohortWorkspace *ws = get_workspace (self);
+  const char *style_class;
+
+  if (self->segment == NULL || ws == NULL ||
+      !cohort_sync_get_status (ws, cohort_segment_get_id (self->segment), &status, &error))
+    {
+      if (error != NULL)
+        g_warning ("Could not read the sync state: %s", error->message);
+      gtk_widget_set_visible (self->unlinked_box, FALSE);
+      gtk_label_set_label (self->sync_label, "");
+      return;
+    }
+
+  words = cohort_sync_status_describe (&status);
+  gtk_label_set_label (self->sync_label, words);
+  /* A long error is cut in the row: all of it in the tooltip. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sync_label), words);
+  style_class = cohort_sync_status_style_class (&status);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->sync_label), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->sync_label), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->sync_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->sync_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->sync_label), style_class ? style_class : "dim-label");
+  gtk_widget_set_visible (self->unlinked_box, status.state == COHORT_SYNC_STATE_UNLINKED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "segment.publish-again",
+                                 status.state == COHORT_SYNC_STATE_UNLINKED);
 }
 
 static void
@@ -136,6 +186,8 @@ cohort_segment_page_update (CohortSegmentPage *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self), "inactive");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self), "inactive");
+
+  update_sync (self);
 }
 
 static void
@@ -209,6 +261,39 @@ export_members_cb (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Publish Again: a segment deleted in Customer.io is created there anew
+ * at the next sync. */
+static void
+publish_again_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CohortSegmentPage *self = COHORT_SEGMENT_PAGE (widget);
+  GtkWidget *toasts = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  CohortWorkspace *ws = get_workspace (self);
+  g_autoptr(CohortSegment) segment = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (self->segment == NULL || ws == NULL)
+    return;
+
+  /* ::changed may replace the page's segment meanwhile. */
+  segment = g_object_ref (self->segment);
+  if (!cohort_sync_relink (ws, cohort_segment_get_id (segment), &error))
+    {
+      if (toasts != NULL)
+        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (toasts), adw_toast_new (error->message));
+      return;
+    }
+  update_sync (self);
+  /* Translators: %s is a segment name */
+  title = g_strdup_printf (_("“%s” will be published again at the next sync"),
+                           cohort_segment_get_name (segment));
+  if (toasts != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (toasts), adw_toast_new (title));
+}
+
 static void
 cohort_segment_page_class_init (CohortSegmentPageClass *klass)
 {
@@ -237,12 +322,18 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, kind_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, members_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, unlinked_box);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, publish_again_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, deactivate_button);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, sync_row);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, sync_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, created_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, updated_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, criteria_builder);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, members_panel);
 
   gtk_widget_class_install_action (widget_class, "segment.export-members", NULL, export_members_cb);
+  gtk_widget_class_install_action (widget_class, "segment.publish-again", NULL, publish_again_cb);
 }
 
 static void
@@ -300,4 +391,13 @@ cohort_segment_page_get_criteria_builder (CohortSegmentPage *self)
 {
   g_return_val_if_fail (COHORT_IS_SEGMENT_PAGE (self), NULL);
   return self->criteria_builder;
+}
+
+/* The sync state changed (a sync finished, another process wrote). */
+void
+cohort_segment_page_refresh_sync (CohortSegmentPage *self)
+{
+  g_return_if_fail (COHORT_IS_SEGMENT_PAGE (self));
+
+  update_sync (self);
 }

@@ -20,6 +20,9 @@ CohortSegment *cohort_segment_page_get_segment (CohortSegmentPage *self);
 void           cohort_segment_page_set_segment (CohortSegmentPage *self,
                                                 CohortSegment     *segment);
 
+/* Reads the segment's sync state again. */
+void           cohort_segment_page_refresh_sync (CohortSegmentPage *self);
+
 /* The rules editor of the page (shown for data-driven segments). */
 struct _CohortCriteriaBuilder *cohort_segment_page_get_criteria_builder (CohortSegmentPage *self);
 

@@ -15,10 +15,15 @@ struct _CohortSegmentRow
   GtkWidget parent_instance;
 
   CohortSegment *segment;
+  CohortRemoteSegment *remote;
+  CohortSyncStatus status;      /* valid when has_status */
+  gboolean has_status;
 
   GtkImage *kind_image;
   GtkLabel *name_label;
+  GtkLabel *badge_label;
   GtkLabel *kind_label;
+  GtkLabel *sync_label;
   GtkLabel *count_label;
 };
 
@@ -55,28 +60,169 @@ cohort_segment_format_count (gint64 count)
   return g_strdup_printf ("%'" PRId64, count);
 }
 
+char *
+cohort_sync_status_describe (const CohortSyncStatus *status)
+{
+  switch (status->state)
+    {
+    case COHORT_SYNC_STATE_NOT_PUBLISHED:
+      return g_strdup (_("Not published to Customer.io"));
+    case COHORT_SYNC_STATE_PENDING:
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%" PRId64 " change waiting to sync",
+                                           "%" PRId64 " changes waiting to sync",
+                                           (gulong) status->n_pending),
+                              status->n_pending);
+    case COHORT_SYNC_STATE_SYNCED:
+      return g_strdup (_("Synced"));
+    case COHORT_SYNC_STATE_ERROR:
+      if (status->error != NULL && *status->error != '\0')
+        /* Translators: %s is why the last sync of the segment failed */
+        return g_strdup_printf (_("Sync failed: %s"), status->error);
+      return g_strdup (_("Sync failed"));
+    case COHORT_SYNC_STATE_UNLINKED:
+      return g_strdup (_("Deleted in Customer.io"));
+    case COHORT_SYNC_STATE_INACTIVE:
+      return g_strdup (_("Inactive: not synced"));
+    default:
+      g_return_val_if_reached (g_strdup (""));
+    }
+}
+
+char *
+cohort_sync_status_short (const CohortSyncStatus *status)
+{
+  switch (status->state)
+    {
+    case COHORT_SYNC_STATE_PENDING:
+      /* Translators: in the segment list, changes not sent to Customer.io yet */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%" PRId64 " change waiting",
+                                           "%" PRId64 " changes waiting",
+                                           (gulong) status->n_pending),
+                              status->n_pending);
+    case COHORT_SYNC_STATE_SYNCED:
+      return g_strdup (_("Synced"));
+    case COHORT_SYNC_STATE_ERROR:
+      return g_strdup (_("Sync failed"));
+    case COHORT_SYNC_STATE_UNLINKED:
+      return g_strdup (_("Deleted in Customer.io"));
+    case COHORT_SYNC_STATE_NOT_PUBLISHED:
+    case COHORT_SYNC_STATE_INACTIVE:    /* the row says "Inactive" already */
+    default:
+      return g_strdup ("");
+    }
+}
+
+const char *
+cohort_sync_status_style_class (const CohortSyncStatus *status)
+{
+  switch (status->state)
+    {
+    case COHORT_SYNC_STATE_SYNCED:
+      return "success";
+    case COHORT_SYNC_STATE_UNLINKED:
+      return "warning";
+    case COHORT_SYNC_STATE_ERROR:
+      return "error";
+    case COHORT_SYNC_STATE_NOT_PUBLISHED:
+    case COHORT_SYNC_STATE_PENDING:
+    case COHORT_SYNC_STATE_INACTIVE:
+    default:
+      return NULL;
+    }
+}
+
+static void
+set_style_class (GtkWidget  *widget,
+                 const char *style_class)
+{
+  static const char *const classes[] = { "success", "warning", "error" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    if (g_strcmp0 (classes[i], style_class) != 0)
+      gtk_widget_remove_css_class (widget, classes[i]);
+  if (style_class != NULL)
+    gtk_widget_add_css_class (widget, style_class);
+}
+
+static void
+set_count (CohortSegmentRow *self,
+           gint64            n,
+           const char       *unknown_tooltip)
+{
+  g_autofree char *count = cohort_segment_format_count (n);
+  g_autofree char *count_tooltip = NULL;
+
+  gtk_label_set_label (self->count_label, count);
+  if (n < 0)
+    count_tooltip = g_strdup (unknown_tooltip);
+  else
+    count_tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRId64 " member",
+                                                  "%'" PRId64 " members", (gulong) n), n);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), count_tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->count_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, count_tooltip,
+                                  -1);
+}
+
+/* A segment made in Customer.io: its type and count as Customer.io says. */
+static void
+update_remote (CohortSegmentRow *self)
+{
+  CohortRemoteSegment *remote = self->remote;
+  g_autofree char *description = NULL;
+
+  gtk_image_set_from_icon_name (self->kind_image,
+                                cohort_remote_segment_is_manual (remote) ? "cohort-manual-symbolic"
+                                                                         : "cohort-data-driven-symbolic");
+  gtk_label_set_label (self->name_label, cohort_remote_segment_get_name (remote));
+  gtk_widget_set_visible (GTK_WIDGET (self->badge_label), TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->badge_label), _("Made in Customer.io"));
+  gtk_label_set_label (self->kind_label,
+                       cohort_remote_type_label (cohort_remote_segment_get_remote_type (remote)));
+  gtk_label_set_label (self->sync_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), FALSE);
+  set_count (self, cohort_remote_segment_get_count (remote), _("Count not known"));
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "inactive");
+
+  /* Translators: how a segment made in Customer.io is described to a screen
+   * reader, e.g. "Customer.io segment, Manual" */
+  description = g_strdup_printf (_("Customer.io segment, %s"),
+                                 cohort_remote_type_label (cohort_remote_segment_get_remote_type (remote)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  description, -1);
+}
+
 static void
 cohort_segment_row_update (CohortSegmentRow *self)
 {
   CohortSegment *segment = self->segment;
-  g_autofree char *count = NULL;
-  g_autofree char *count_tooltip = NULL;
+  g_autofree char *sync_short = NULL;
+  g_autofree char *sync_words = NULL;
   CohortSegmentKind kind;
   gboolean active;
-  gint64 n;
+  gboolean published;
+
+  if (self->remote != NULL)
+    {
+      update_remote (self);
+      return;
+    }
 
   if (segment == NULL)
     {
       gtk_label_set_label (self->name_label, "");
       gtk_label_set_label (self->kind_label, "");
+      gtk_label_set_label (self->sync_label, "");
       gtk_label_set_label (self->count_label, "");
+      gtk_widget_set_visible (GTK_WIDGET (self->badge_label), FALSE);
       gtk_image_clear (self->kind_image);
       return;
     }
 
   kind = cohort_segment_get_kind (segment);
   active = cohort_segment_get_active (segment);
-  n = cohort_segment_get_count (segment);
 
   gtk_image_set_from_icon_name (self->kind_image, cohort_segment_kind_icon_name (kind));
   gtk_label_set_label (self->name_label, cohort_segment_get_name (segment));
@@ -90,17 +236,29 @@ cohort_segment_row_update (CohortSegmentRow *self)
       gtk_label_set_label (self->kind_label, text);
     }
 
-  count = cohort_segment_format_count (n);
-  gtk_label_set_label (self->count_label, count);
-  if (n < 0)
-    count_tooltip = g_strdup (_("Members not counted yet"));
+  set_count (self, cohort_segment_get_count (segment), _("Members not counted yet"));
+
+  /* Published (linked to a Customer.io segment): the badge. */
+  published = self->has_status && self->status.remote_id > 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->badge_label), published);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->badge_label), _("Published to Customer.io"));
+
+  if (self->has_status)
+    {
+      sync_short = cohort_sync_status_short (&self->status);
+      sync_words = cohort_sync_status_describe (&self->status);
+    }
+  gtk_label_set_label (self->sync_label, sync_short ? sync_short : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), sync_short != NULL && *sync_short != '\0');
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sync_label), sync_words);
+  set_style_class (GTK_WIDGET (self->sync_label),
+                   self->has_status ? cohort_sync_status_style_class (&self->status) : NULL);
+  /* The whole state for a screen reader, the error included. */
+  if (sync_words != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    sync_words, -1);
   else
-    count_tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRId64 " member",
-                                                  "%'" PRId64 " members", (gulong) n), n);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), count_tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->count_label),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, count_tooltip,
-                                  -1);
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
 
   if (active)
     gtk_widget_remove_css_class (GTK_WIDGET (self), "inactive");
@@ -121,6 +279,9 @@ cohort_segment_row_dispose (GObject *object)
   if (self->segment != NULL)
     g_signal_handlers_disconnect_by_func (self->segment, cohort_segment_row_update, self);
   g_clear_object (&self->segment);
+  g_clear_object (&self->remote);
+  cohort_sync_status_clear (&self->status);
+  self->has_status = FALSE;
 
   G_OBJECT_CLASS (cohort_segment_row_parent_class)->dispose (object);
 }
@@ -183,7 +344,9 @@ cohort_segment_row_class_init (CohortSegmentRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-segment-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, kind_image);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, badge_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, kind_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, sync_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentRow, count_label);
 }
 
@@ -228,4 +391,39 @@ cohort_segment_row_set_segment (CohortSegmentRow *self,
 
   cohort_segment_row_update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEGMENT]);
+}
+
+void
+cohort_segment_row_set_sync_status (CohortSegmentRow       *self,
+                                    const CohortSyncStatus *status)
+{
+  g_return_if_fail (COHORT_IS_SEGMENT_ROW (self));
+
+  cohort_sync_status_clear (&self->status);
+  self->has_status = status != NULL;
+  if (status != NULL)
+    {
+      self->status = *status;
+      self->status.error = g_strdup (status->error);
+    }
+  cohort_segment_row_update (self);
+}
+
+CohortRemoteSegment *
+cohort_segment_row_get_remote (CohortSegmentRow *self)
+{
+  g_return_val_if_fail (COHORT_IS_SEGMENT_ROW (self), NULL);
+
+  return self->remote;
+}
+
+void
+cohort_segment_row_set_remote (CohortSegmentRow    *self,
+                               CohortRemoteSegment *remote)
+{
+  g_return_if_fail (COHORT_IS_SEGMENT_ROW (self));
+  g_return_if_fail (remote == NULL || COHORT_IS_REMOTE_SEGMENT (remote));
+
+  g_set_object (&self->remote, remote);
+  cohort_segment_row_update (self);
 }

@@ -7,7 +7,9 @@
 
 #include <gtk/gtk.h>
 
+#include "cohort-remote-segment.h"
 #include "cohort-segment.h"
+#include "cohort-sync.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +20,21 @@ GtkWidget     *cohort_segment_row_new         (void);
 CohortSegment *cohort_segment_row_get_segment (CohortSegmentRow *self);
 void           cohort_segment_row_set_segment (CohortSegmentRow *self,
                                                CohortSegment    *segment);
+
+/* The sync state shown under the kind (NULL: none known). */
+void           cohort_segment_row_set_sync_status (CohortSegmentRow       *self,
+                                                   const CohortSyncStatus *status);
+/* Shows a segment made in Customer.io instead (NULL: none). */
+CohortRemoteSegment *cohort_segment_row_get_remote (CohortSegmentRow    *self);
+void           cohort_segment_row_set_remote  (CohortSegmentRow    *self,
+                                               CohortRemoteSegment *remote);
+
+/* The sync state in words: whole ("3 changes waiting to sync", "Sync
+ * failed: …") and short, for a list row ("" when there is nothing to say). */
+char          *cohort_sync_status_describe    (const CohortSyncStatus *status);
+char          *cohort_sync_status_short       (const CohortSyncStatus *status);
+/* "success", "warning", "error" or NULL. */
+const char    *cohort_sync_status_style_class (const CohortSyncStatus *status);
 
 /* Shared with the segment page: how a kind and a count are shown. */
 const char    *cohort_segment_kind_icon_name  (CohortSegmentKind kind);

@@ -61,6 +61,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* Dialogs whose sync runs (one per window at most). */
 static GList *running_dialogs;
 
@@ -449,6 +456,10 @@ sync_done_cb (GObject      *source,
   set_busy (self, FALSE);
   /* Sync wrote through its own connection: show it in the window. */
   cohort_workspace_check_external_changes (self->workspace);
+  /* The window asks about segments deleted in Customer.io. */
+  g_signal_emit (self, signals[FINISHED], 0);
+  if (is_gone (self))
+    return;
 
   if (report == NULL)
     {
@@ -659,6 +670,18 @@ cohort_sync_dialog_class_init (CohortSyncDialogClass *klass)
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CohortSyncDialog::finished:
+   *
+   * A sync ended (done, failed or cancelled) and the window has seen what
+   * it wrote.
+   */
+  signals[FINISHED] = g_signal_new ("finished",
+                                    G_TYPE_FROM_CLASS (klass),
+                                    G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-sync-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortSyncDialog, window_title);

@@ -28,6 +28,7 @@ CohortSyncDialog *cohort_sync_dialog_new      (GtkWindow            *parent,
 gboolean          cohort_sync_dialog_get_busy (CohortSyncDialog     *self);
 /* The dialog over @parent whose sync runs (maybe hidden), or NULL. */
 CohortSyncDialog *cohort_sync_dialog_get_running (GtkWindow        *parent);
+/* ::finished is emitted when a sync ends, after the workspace's ::changed. */
 /* "loading", "preview", "progress", "result" or "error". */
 const char       *cohort_sync_dialog_get_page (CohortSyncDialog     *self);
 

@@ -13,12 +13,15 @@
 #include "cohort-event-import-dialog.h"
 #include "cohort-evaluator.h"
 #include "cohort-import-dialog.h"
+#include "cohort-remote-segment.h"
+#include "cohort-remote-segment-page.h"
 #include "cohort-segment.h"
 #include "cohort-segment-dialog.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment-row.h"
 #include "cohort-sync-button.h"
 #include "cohort-sync-dialog.h"
+#include "cohort-sync.h"
 #include "cohort-window.h"
 
 struct _CohortWindow
@@ -46,6 +49,12 @@ struct _CohortWindow
    * a segment id, LEAVE_TO_CUSTOMERS, or LEAVE_TO_CLOSE. */
   gint64 leave_target;
   gint64 n_customers;
+  /* The segment made in Customer.io that is shown, if any; and the one to
+   * show once unsaved rules are dealt with. */
+  CohortRemoteSegment *shown_remote;
+  CohortRemoteSegment *leave_remote;
+  /* Each local segment's sync state (gint64 id -> CohortSyncStatus). */
+  GHashTable *sync_status;
 
   AdwToastOverlay *toast_overlay;
   GtkStack *main_stack;
@@ -60,8 +69,13 @@ struct _CohortWindow
   GtkListBox *sections_list;
   GtkListBoxRow *customers_row;
   GtkLabel *customers_count_label;
+  GtkLabel *segments_heading;
   GtkStack *sidebar_stack;
   GtkListView *segment_list;
+  GtkLabel *remote_heading;
+  GtkScrolledWindow *remote_scroller;
+  GtkListBox *remote_list;
+  CohortRemoteSegmentPage *remote_page;
   AdwWindowTitle *content_title;
   GtkButton *back_button;
   GtkButton *status_create_button;
@@ -78,6 +92,9 @@ struct _CohortWindow
   GtkStringFilter *name_filter;
   GtkSortListModel *sort_model;
   GtkSingleSelection *selection;
+  GListStore *remote_store;
+  GtkFilterListModel *remote_model;
+  GtkStringFilter *remote_name_filter;
 };
 
 G_DEFINE_FINAL_TYPE (CohortWindow, cohort_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -91,6 +108,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void reload_segments (CohortWindow *self);
+static void show_remote (CohortWindow *self, CohortRemoteSegment *remote);
 
 static CohortSegment *
 get_selected_segment (CohortWindow *self)
@@ -148,13 +166,26 @@ update_view (CohortWindow *self)
 {
   CohortSegment *selected = get_selected_segment (self);
   guint n_segments = g_list_model_get_n_items (G_LIST_MODEL (self->segment_store));
+  guint n_remote = g_list_model_get_n_items (G_LIST_MODEL (self->remote_store));
+  guint n_remote_shown = g_list_model_get_n_items (G_LIST_MODEL (self->remote_model));
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  /* A search that finds only segments made in Customer.io shows them alone. */
+  gboolean local_section = n_shown > 0 || n_remote_shown == 0 ||
+                           gtk_string_filter_get_search (self->name_filter) == NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_heading), n_remote_shown > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_scroller), n_remote_shown > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->segments_heading), local_section);
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), local_section);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->remote_scroller), !local_section);
+  gtk_scrolled_window_set_max_content_height (self->remote_scroller, local_section ? 220 : -1);
 
   if (self->workspace == NULL)
     {
       gtk_stack_set_visible_child_name (self->status_stack, "no-workspace");
       gtk_stack_set_visible_child_name (self->main_stack, "status");
     }
-  else if (n_segments == 0 && self->n_customers == 0)
+  else if (n_segments == 0 && self->n_customers == 0 && n_remote == 0)
     {
       gtk_stack_set_visible_child_name (self->status_stack, "empty");
       gtk_stack_set_visible_child_name (self->main_stack, "status");
@@ -163,7 +194,7 @@ update_view (CohortWindow *self)
   else
     {
       /* Customers but no segments yet: the customers are what there is to see. */
-      if (n_segments == 0 && !self->showing_customers)
+      if (n_segments == 0 && !self->showing_customers && self->shown_remote == NULL)
         {
           self->showing_customers = TRUE;
           gtk_list_box_select_row (self->sections_list, self->customers_row);
@@ -179,7 +210,13 @@ update_view (CohortWindow *self)
     }
 
   cohort_segment_page_set_segment (self->segment_page, selected);
-  if (self->showing_customers)
+  if (self->shown_remote != NULL)
+    {
+      cohort_remote_segment_page_set_segment (self->remote_page, self->workspace, self->shown_remote);
+      gtk_stack_set_visible_child_name (self->content_stack, "remote");
+      adw_window_title_set_title (self->content_title, "");
+    }
+  else if (self->showing_customers)
     {
       gtk_stack_set_visible_child_name (self->content_stack, "customers");
       adw_window_title_set_title (self->content_title, _("Customers"));
@@ -195,6 +232,7 @@ update_view (CohortWindow *self)
 
 #define LEAVE_TO_CUSTOMERS (-1)
 #define LEAVE_TO_CLOSE     (-2)
+#define LEAVE_TO_REMOTE    (-3)
 
 static void leave_to (CohortWindow *self, gint64 target);
 
@@ -281,9 +319,11 @@ show_customers (CohortWindow *self)
     }
 
   self->showing_customers = TRUE;
+  g_clear_object (&self->shown_remote);
 
   self->selecting = TRUE;
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_list_box_unselect_all (self->remote_list);
   self->selecting = FALSE;
 
   gtk_list_box_select_row (self->sections_list, self->customers_row);
@@ -304,6 +344,13 @@ leave_to (CohortWindow *self,
     }
   else if (target == LEAVE_TO_CUSTOMERS)
     show_customers (self);
+  else if (target == LEAVE_TO_REMOTE)
+    {
+      g_autoptr(CohortRemoteSegment) remote = g_steal_pointer (&self->leave_remote);
+
+      if (remote != NULL)
+        show_remote (self, remote);
+    }
   else
     cohort_window_select_segment (self, target);
 }
@@ -332,6 +379,15 @@ selection_changed_cb (CohortWindow *self)
     {
       self->showing_customers = FALSE;
       gtk_list_box_unselect_all (self->sections_list);
+    }
+  if (get_selected_segment (self) != NULL && self->shown_remote != NULL)
+    {
+      gboolean was_selecting = self->selecting;
+
+      g_clear_object (&self->shown_remote);
+      self->selecting = TRUE;
+      gtk_list_box_unselect_all (self->remote_list);
+      self->selecting = was_selecting;
     }
 
   update_view (self);
@@ -372,6 +428,7 @@ search_changed_cb (CohortWindow *self)
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
   gtk_string_filter_set_search (self->name_filter, *text ? text : NULL);
+  gtk_string_filter_set_search (self->remote_name_filter, *text ? text : NULL);
   update_view (self);
 }
 
@@ -393,6 +450,12 @@ search_activate_cb (CohortWindow *self)
       if (adw_leaflet_get_folded (self->leaflet))
         adw_leaflet_set_visible_child_name (self->leaflet, "content");
     }
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->remote_model)) > 0)
+    {
+      g_autoptr(CohortRemoteSegment) remote = g_list_model_get_item (G_LIST_MODEL (self->remote_model), 0);
+
+      show_remote (self, remote);
+    }
 }
 
 static void
@@ -408,9 +471,14 @@ list_item_bind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
                    gpointer                  user_data)
 {
+  CohortWindow *self = user_data;
   CohortSegmentRow *row = COHORT_SEGMENT_ROW (gtk_list_item_get_child (item));
+  CohortSegment *segment = gtk_list_item_get_item (item);
+  gint64 id = cohort_segment_get_id (segment);
 
-  cohort_segment_row_set_segment (row, gtk_list_item_get_item (item));
+  cohort_segment_row_set_segment (row, segment);
+  cohort_segment_row_set_sync_status (row, self->sync_status != NULL
+                                           ? g_hash_table_lookup (self->sync_status, &id) : NULL);
 }
 
 static void
@@ -421,6 +489,131 @@ list_item_unbind_cb (GtkSignalListItemFactory *factory,
   CohortSegmentRow *row = COHORT_SEGMENT_ROW (gtk_list_item_get_child (item));
 
   cohort_segment_row_set_segment (row, NULL);
+  cohort_segment_row_set_sync_status (row, NULL);
+}
+
+/* Segments made in Customer.io */
+
+static GtkWidget *
+create_remote_row (gpointer item,
+                   gpointer user_data)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *child = cohort_segment_row_new ();
+
+  cohort_segment_row_set_remote (COHORT_SEGMENT_ROW (child), item);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), child);
+  /* Read as the name; the row says the rest in its description. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  cohort_remote_segment_get_name (item), -1);
+  return row;
+}
+
+static void
+show_remote (CohortWindow        *self,
+             CohortRemoteSegment *remote)
+{
+  gboolean was_selecting = self->selecting;
+
+  if (ask_before_leaving (self, LEAVE_TO_REMOTE))
+    {
+      g_set_object (&self->leave_remote, remote);
+      self->selecting = TRUE;
+      gtk_list_box_unselect_all (self->remote_list);
+      self->selecting = was_selecting;
+      return;
+    }
+
+  g_set_object (&self->shown_remote, remote);
+  self->showing_customers = FALSE;
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_list_box_unselect_all (self->sections_list);
+  /* Selected in the list too (when shown by the program). */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->remote_model)); i++)
+    {
+      g_autoptr(CohortRemoteSegment) item = g_list_model_get_item (G_LIST_MODEL (self->remote_model), i);
+
+      if (cohort_remote_segment_get_id (item) == cohort_remote_segment_get_id (remote))
+        {
+          gtk_list_box_select_row (self->remote_list, gtk_list_box_get_row_at_index (self->remote_list, (int) i));
+          break;
+        }
+    }
+  self->selecting = was_selecting;
+  update_view (self);
+
+  if (adw_leaflet_get_folded (self->leaflet) && !self->selecting)
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
+static void
+remote_selected_cb (CohortWindow  *self,
+                    GtkListBoxRow *row)
+{
+  CohortRemoteSegment *remote;
+
+  if (self->selecting || row == NULL)
+    return;
+
+  remote = g_list_model_get_item (G_LIST_MODEL (self->remote_model),
+                                  (guint) gtk_list_box_row_get_index (row));
+  if (remote != NULL)
+    show_remote (self, remote);
+  g_clear_object (&remote);
+}
+
+/* The segments made in Customer.io, as the last pull found them; the one
+ * shown stays shown (or the page goes when it is gone). */
+static void
+reload_remote (CohortWindow *self)
+{
+  g_autoptr(GPtrArray) remote = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gint64 shown_id = self->shown_remote ? cohort_remote_segment_get_id (self->shown_remote) : 0;
+  CohortRemoteSegment *still_there = NULL;
+  gboolean was_selecting = self->selecting;
+
+  if (self->workspace != NULL && (remote = cohort_sync_list_remote_only_segments (self->workspace, &error)) == NULL)
+    g_warning ("Could not read the Customer.io segments: %s", error->message);
+
+  for (guint i = 0; remote != NULL && i < remote->len; i++)
+    {
+      CohortRemoteSegment *item = cohort_remote_segment_new (g_ptr_array_index (remote, i));
+
+      if (cohort_remote_segment_get_id (item) == shown_id)
+        still_there = item;
+      g_ptr_array_add (items, item);
+    }
+
+  self->selecting = TRUE;
+  g_list_store_splice (self->remote_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->remote_store)),
+                       items->pdata, items->len);
+  self->selecting = was_selecting;
+
+  if (self->shown_remote != NULL)
+    {
+      if (still_there != NULL)
+        {
+          self->selecting = TRUE;
+          show_remote (self, still_there);
+          self->selecting = was_selecting;
+        }
+      else
+        g_clear_object (&self->shown_remote);
+    }
+}
+
+static void
+reload_sync_status (CohortWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->sync_status, g_hash_table_unref);
+  if (self->workspace != NULL &&
+      (self->sync_status = cohort_sync_get_all_status (self->workspace, &error)) == NULL)
+    g_warning ("Could not read the sync state: %s", error->message);
 }
 
 /* Undo after delete */
@@ -806,6 +999,115 @@ import_events_activated (GtkWidget  *widget,
 /* Sync with Customer.io */
 
 static void
+unlinked_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      CohortWindow     *self)
+{
+  GArray *ids = g_object_get_data (G_OBJECT (dialog), "segment-ids");
+  gboolean publish = g_str_equal (response, "publish");
+  g_autoptr(GError) error = NULL;
+
+  if (ids == NULL || self->workspace == NULL ||
+      !(publish || g_str_equal (response, "deactivate")))
+    return;    /* Later: asked again after the next sync, and on the page */
+
+  for (guint i = 0; i < ids->len && error == NULL; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+
+      if (publish)
+        cohort_sync_relink (self->workspace, id, &error);
+      else
+        cohort_segments_set_active (self->workspace, id, FALSE, &error);
+    }
+  if (error != NULL)
+    show_error_dialog (self, publish ? _("Could Not Publish Again") : _("Could Not Deactivate"),
+                       error->message);
+  else if (publish)
+    add_toast (self, g_dngettext (GETTEXT_PACKAGE,
+                                  "It will be published again at the next sync",
+                                  "They will be published again at the next sync", ids->len));
+}
+
+/* After a sync: segments deleted in Customer.io are not sent any more
+ * until the user says what to do with them. */
+static void
+ask_about_unlinked (CohortWindow *self,
+                    GtkWindow    *parent)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) names = g_string_new (NULL);
+  GListModel *store = G_LIST_MODEL (self->segment_store);
+  const char *first_name = NULL;
+  AdwMessageDialog *dialog;
+
+  if (self->sync_status == NULL)
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (store); i++)
+    {
+      g_autoptr(CohortSegment) segment = g_list_model_get_item (store, i);
+      gint64 id = cohort_segment_get_id (segment);
+      CohortSyncStatus *status = g_hash_table_lookup (self->sync_status, &id);
+
+      if (status == NULL || status->state != COHORT_SYNC_STATE_UNLINKED)
+        continue;
+      g_array_append_val (ids, id);
+      if (first_name == NULL)
+        first_name = cohort_segment_get_name (segment);
+      g_string_append_printf (names, "\n• %s", cohort_segment_get_name (segment));
+    }
+  if (ids->len == 0)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, NULL, NULL));
+  if (ids->len == 1)
+    {
+      /* Translators: %s is a segment name */
+      adw_message_dialog_format_heading (dialog, _("“%s” Was Deleted in Customer.io"), first_name);
+      adw_message_dialog_set_body (dialog, _("Cohort no longer sends it. Publish it again to create it "
+                                             "anew in Customer.io at the next sync, or deactivate it to "
+                                             "keep it only here."));
+    }
+  else
+    {
+      g_autofree char *body = NULL;
+
+      /* Translators: %u is a number of segments */
+      adw_message_dialog_format_heading (dialog,
+                                         g_dngettext (GETTEXT_PACKAGE,
+                                                      "%u Segment Was Deleted in Customer.io",
+                                                      "%u Segments Were Deleted in Customer.io",
+                                                      ids->len),
+                                         ids->len);
+      /* Translators: then a list of segment names, one per line */
+      body = g_strconcat (_("Cohort no longer sends them. Publish them again to create them anew in "
+                            "Customer.io at the next sync, or deactivate them to keep them only here."),
+                          "\n", names->str, NULL);
+      adw_message_dialog_set_body (dialog, body);
+    }
+  adw_message_dialog_add_responses (dialog,
+                                    "later", _("_Later"),
+                                    "deactivate", _("_Deactivate"),
+                                    "publish", _("_Publish Again"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "publish", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "publish");
+  adw_message_dialog_set_close_response (dialog, "later");
+  g_object_set_data_full (G_OBJECT (dialog), "segment-ids", g_steal_pointer (&ids),
+                          (GDestroyNotify) g_array_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (unlinked_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sync_finished_cb (CohortWindow *self,
+                  GtkWindow    *dialog)
+{
+  ask_about_unlinked (self, gtk_widget_get_visible (GTK_WIDGET (dialog)) ? dialog : GTK_WINDOW (self));
+}
+
+static void
 sync_activated (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -818,9 +1120,14 @@ sync_activated (GtkWidget  *widget,
   if (running != NULL)
     gtk_window_present (GTK_WINDOW (running));
   else if (self->workspace != NULL)
-    gtk_window_present (GTK_WINDOW (cohort_sync_dialog_new (GTK_WINDOW (self), self->workspace,
-                                                            preview ? COHORT_SYNC_DIALOG_PREVIEW
-                                                                    : COHORT_SYNC_DIALOG_SYNC)));
+    {
+      CohortSyncDialog *dialog = cohort_sync_dialog_new (GTK_WINDOW (self), self->workspace,
+                                                         preview ? COHORT_SYNC_DIALOG_PREVIEW
+                                                                 : COHORT_SYNC_DIALOG_SYNC);
+
+      g_signal_connect_object (dialog, "finished", G_CALLBACK (sync_finished_cb), self, G_CONNECT_SWAPPED);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
 }
 
 /* Workspaces */
@@ -1001,6 +1308,10 @@ reload_segments (CohortWindow *self)
   gint64 selected_id = cohort_window_get_selected_id (self);
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->segment_store));
 
+  /* Before the rows are bound again: they show it. */
+  reload_sync_status (self);
+  reload_remote (self);
+
   self->selecting = TRUE;
 
   if (self->workspace == NULL)
@@ -1014,7 +1325,7 @@ reload_segments (CohortWindow *self)
     cohort_window_select_segment (self, selected_id);
 
   /* Something to look at: the first segment, unless the customers are shown. */
-  if (get_selected_segment (self) == NULL && !self->showing_customers &&
+  if (get_selected_segment (self) == NULL && !self->showing_customers && self->shown_remote == NULL &&
       g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
     gtk_single_selection_set_selected (self->selection, 0);
 
@@ -1023,6 +1334,8 @@ reload_segments (CohortWindow *self)
   update_customer_count (self);
 
   update_view (self);
+  /* The same segment object may still be shown: its sync state changed. */
+  cohort_segment_page_refresh_sync (self->segment_page);
   count_segments (self);
 }
 
@@ -1031,7 +1344,7 @@ workspace_changed_cb (CohortWorkspace *workspace,
                       guint            what,
                       CohortWindow    *self)
 {
-  if (what & (COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS | COHORT_CHANGE_CUSTOMERS))
+  if (what & (COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS | COHORT_CHANGE_CUSTOMERS | COHORT_CHANGE_SYNC))
     reload_segments (self);
 }
 
@@ -1049,6 +1362,8 @@ set_workspace (CohortWindow    *self,
 
   g_set_object (&self->workspace, workspace);
   self->showing_customers = FALSE;
+  g_clear_object (&self->shown_remote);
+  g_clear_object (&self->leave_remote);
   gtk_list_box_unselect_all (self->sections_list);
   cohort_customers_view_set_workspace (self->customers_view, workspace);
 
@@ -1098,6 +1413,9 @@ cohort_window_dispose (GObject *object)
   if (self->workspace != NULL)
     g_signal_handlers_disconnect_by_data (self->workspace, self);
   g_clear_object (&self->workspace);
+  g_clear_object (&self->shown_remote);
+  g_clear_object (&self->leave_remote);
+  g_clear_pointer (&self->sync_status, g_hash_table_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), COHORT_TYPE_WINDOW);
 
@@ -1155,6 +1473,8 @@ cohort_window_class_init (CohortWindowClass *klass)
   g_type_ensure (COHORT_TYPE_SEGMENT_PAGE);
   g_type_ensure (COHORT_TYPE_CUSTOMERS_VIEW);
   g_type_ensure (COHORT_TYPE_SYNC_BUTTON);
+  g_type_ensure (COHORT_TYPE_REMOTE_SEGMENT);
+  g_type_ensure (COHORT_TYPE_REMOTE_SEGMENT_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/cohort-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, toast_overlay);
@@ -1170,8 +1490,16 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, sections_list);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, customers_row);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, customers_count_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, segments_heading);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, segment_list);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_heading);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_scroller);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_list);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_page);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_store);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_model);
+  gtk_widget_class_bind_template_child (widget_class, CohortWindow, remote_name_filter);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, CohortWindow, status_create_button);
@@ -1195,6 +1523,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remote_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "win.create-segment", NULL, create_segment_activated);
   gtk_widget_class_install_action (widget_class, "win.edit-segment", NULL, edit_segment_activated);
@@ -1231,9 +1560,11 @@ cohort_window_init (CohortWindow *self)
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (list_item_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (list_item_bind_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (list_item_bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (list_item_unbind_cb), NULL);
   gtk_list_view_set_factory (self->segment_list, factory);
+  gtk_list_box_bind_model (self->remote_list, G_LIST_MODEL (self->remote_model),
+                           create_remote_row, NULL, NULL);
 
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->segment_list));
 
