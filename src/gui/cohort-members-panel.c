@@ -102,7 +102,7 @@ update (CohortMembersPanel *self)
   if (self->model != NULL && shown == 0)
     {
       gtk_label_set_label (self->empty_label,
-                           total == 0 ? _("No members yet. Add customers by pasting their IDs or emails, or from the Customers view.")
+                           total == 0 ? _("No members yet. Add customers by pasting their IDs or emails, from a CSV file, or from the Customers view.")
                                       : _("No member matches the search."));
       gtk_stack_set_visible_child_name (self->list_stack, "empty");
     }

@@ -55,6 +55,32 @@ ui_wait_until (gboolean (*check) (gpointer data),
   return ok;
 }
 
+/* With COHORT_UI_SCREENSHOTS=DIR in the environment, lets the window
+ * settle and saves the whole (virtual) screen as DIR/NAME.png with
+ * ImageMagick's import, for looking at the UI a test drove. Otherwise does
+ * nothing. */
+static inline void
+ui_screenshot (const char *name)
+{
+  const char *dir = g_getenv ("COHORT_UI_SCREENSHOTS");
+  g_autofree char *file = NULL;
+  g_autofree char *png = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  const char *argv[] = { "import", "-window", "root", NULL, NULL };
+
+  if (dir == NULL || *dir == '\0')
+    return;
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  file = g_strconcat (name, ".png", NULL);
+  png = g_build_filename (dir, file, NULL);
+  argv[3] = png;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, &error))
+    g_printerr ("ui_screenshot: %s\n", error->message);
+}
+
 /* For ui_wait_until(): args[0] a GListModel, args[1] the count awaited. */
 static inline gboolean
 n_items_is (gpointer data)

@@ -286,6 +286,7 @@ test_add_csv_file (UiFixture     *f,
   dialog = ui_find_toplevel (COHORT_TYPE_ADD_MEMBERS_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_get_visible (ADD_CHILD (dialog, "file_button")));
+  ui_screenshot ("add-customers");
 
   g_assert_true (g_file_set_contents (path, "Email Address,Name\r\nperson2@example.com,Two\r\n"
                                             "ghost@example.org,Ghost\r\nbroken\r\n", -1, NULL));
@@ -294,6 +295,7 @@ test_add_csv_file (UiFixture     *f,
   g_assert_true (cohort_add_members_dialog_is_busy (dialog));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (ADD_CHILD (dialog, "stack")), ==, "busy");
   g_assert_true (ui_wait_until (add_dialog_idle, dialog));
+  ui_screenshot ("add-customers-from-csv");
 
   g_assert_cmpstr (gtk_label_get_label (ADD_CHILD (dialog, "summary_label")), ==,
                    "1 customer added. 0 were already members.");
