@@ -131,6 +131,13 @@ test_create_count_members (Fixture *f, gconstpointer data)
     text = json_to_string (json_object_get_member (json_node_get_object (node), "criteria"), FALSE);
     g_assert_cmpstr (text, ==, PRO);
   }
+  cli_result_clear (&r);
+
+  /* The text form gives the rules in words, to rebuild them in Customer.io. */
+  cli_run (&r, f->path, "segments", "show", "Pros");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Rules:\tplan is “pro”\n"));
+  g_assert_nonnull (strstr (r.out, "Criteria:\t" PRO "\n"));
 }
 
 static void

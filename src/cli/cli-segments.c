@@ -260,7 +260,15 @@ segments_show (CohortCli *cli, int argc, char **argv)
       if (cohort_segment_get_kind (s) == COHORT_SEGMENT_MANUAL)
         g_print ("%s:\t%s\n", _("Members"), count);
       if (cohort_segment_get_criteria (s) != NULL)
-        g_print ("%s:\t%s\n", _("Criteria"), cohort_segment_get_criteria (s));
+        {
+          g_autoptr(CohortCriteria) criteria = cohort_criteria_parse (cohort_segment_get_criteria (s), NULL);
+          g_autofree char *words = criteria ? cohort_criteria_describe_in (criteria, ws) : NULL;
+
+          /* In words too, to rebuild the segment in Customer.io's own builder. */
+          if (words != NULL)
+            g_print ("%s:\t%s\n", _("Rules"), words);
+          g_print ("%s:\t%s\n", _("Criteria"), cohort_segment_get_criteria (s));
+        }
     }
   return COHORT_EXIT_OK;
 }
