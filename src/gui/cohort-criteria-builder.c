@@ -52,6 +52,8 @@ struct _CohortCriteriaBuilder
   GtkLabel *problem_label;
   GtkLabel *message_label;
   GtkLabel *count_label;
+  GtkExpander *words_expander;
+  GtkLabel *words_label;
   GtkLabel *share_label;
   GtkSpinner *spinner;
   GtkStack *preview_stack;
@@ -324,7 +326,28 @@ update_actions (CohortCriteriaBuilder *self)
   gtk_widget_action_set_enabled (widget, "criteria.undo", has_segment && self->undo->len > 0);
   gtk_widget_action_set_enabled (widget, "criteria.redo", has_segment && self->redo->len > 0);
   gtk_widget_action_set_enabled (widget, "criteria.copy-json", has_segment && self->criteria != NULL);
+  gtk_widget_action_set_enabled (widget, "criteria.copy-words", has_segment && self->criteria != NULL);
   gtk_widget_action_set_enabled (widget, "criteria.paste-json", has_segment);
+}
+
+/* The rules in words (what publishing puts in the remote description), so
+ * the segment can be rebuilt in Customer.io's own builder. */
+static char *
+describe (CohortCriteriaBuilder *self)
+{
+  if (self->criteria == NULL || self->ws == NULL)
+    return NULL;
+  return cohort_criteria_describe_in (self->criteria, self->ws);
+}
+
+static void
+update_words (CohortCriteriaBuilder *self)
+{
+  g_autofree char *words = describe (self);
+
+  gtk_label_set_label (self->words_label,
+                       words != NULL ? words : _("The rules cannot be put in words until every condition is complete."));
+  gtk_widget_set_visible (GTK_WIDGET (self->words_expander), self->root != NULL);
 }
 
 /* Validates the widgets, parses the draft, restarts the live count. */
@@ -341,7 +364,10 @@ refresh (CohortCriteriaBuilder *self)
   gtk_widget_set_visible (GTK_WIDGET (self->problem_label), FALSE);
 
   if (self->root == NULL)
-    return;
+    {
+      update_words (self);
+      return;
+    }
 
   valid = cohort_condition_group_validate (self->root);
   if (valid)
@@ -361,6 +387,7 @@ refresh (CohortCriteriaBuilder *self)
         }
     }
 
+  update_words (self);
   if (self->live != NULL)
     cohort_live_count_set_criteria (self->live, self->criteria);
   show_result (self);
@@ -574,6 +601,18 @@ copy_action (GtkWidget  *widget,
     return;
   json = cohort_criteria_to_string (self->criteria, TRUE);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), json);
+}
+
+static void
+copy_words_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CohortCriteriaBuilder *self = COHORT_CRITERIA_BUILDER (widget);
+  g_autofree char *words = describe (self);
+
+  if (words != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), words);
 }
 
 static void
@@ -923,6 +962,7 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   gtk_widget_class_install_action (widget_class, "criteria.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "criteria.discard", NULL, discard_action);
   gtk_widget_class_install_action (widget_class, "criteria.copy-json", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "criteria.copy-words", NULL, copy_words_action);
   gtk_widget_class_install_action (widget_class, "criteria.paste-json", NULL, paste_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "criteria.undo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -934,6 +974,8 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, problem_label);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, message_label);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, count_label);
+  gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, words_expander);
+  gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, words_label);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, share_label);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, spinner);
   gtk_widget_class_bind_template_child (widget_class, CohortCriteriaBuilder, preview_stack);

@@ -286,6 +286,11 @@ test_two_groups (Fixture       *f,
   g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
   g_assert_true (save_enabled (f));
 
+  /* The rules in words, for rebuilding them in Customer.io's builder. */
+  g_assert_true (gtk_widget_get_visible (BUILDER_CHILD (f->builder, "words_expander")));
+  g_assert_cmpstr (gtk_label_get_label (BUILDER_CHILD (f->builder, "words_label")), ==,
+                   "plan is “pro” and (age is greater than 40 or age is less than 24)");
+
   /* The preview lists the matches with the attributes the rules use. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (BUILDER_CHILD (f->builder, "preview_view")))), ==, 3);
   g_assert_cmpuint (g_list_model_get_n_items (gtk_column_view_get_columns (BUILDER_CHILD (f->builder, "preview_view"))), ==, 4);
