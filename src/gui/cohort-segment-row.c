@@ -68,6 +68,7 @@ cohort_sync_status_describe (const CohortSyncStatus *status)
     case COHORT_SYNC_STATE_NOT_PUBLISHED:
       return g_strdup (_("Not published to Customer.io"));
     case COHORT_SYNC_STATE_PENDING:
+      /* Translators: changes to a segment not sent to Customer.io yet */
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "%" PRId64 " change waiting to sync",
                                            "%" PRId64 " changes waiting to sync",
