@@ -481,6 +481,138 @@ test_import_bulk (Fixture *f, gconstpointer data)
                     ==, 1);   /* c1: 130 of this file, 1 from before */
 }
 
+/* Every event of @ws in a stable order, with its customer's id. */
+static char *
+dump_events (CohortWorkspace *ws)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (ws,
+                                                 "SELECT c.id, e.name, e.timestamp, hex (e.attrs), e.dedupe "
+                                                 "FROM events e JOIN customers c ON c.ordinal = e.customer "
+                                                 "ORDER BY c.id, e.timestamp, e.id", NULL);
+  GString *s = g_string_new (NULL);
+
+  g_assert_nonnull (stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (s, "%s %s %" G_GINT64_FORMAT " %s %" G_GINT64_FORMAT "\n",
+                            sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                            (gint64) sqlite3_column_int64 (stmt, 2), sqlite3_column_text (stmt, 3),
+                            (gint64) sqlite3_column_int64 (stmt, 4));
+  sqlite3_reset (stmt);
+  return g_string_free (s, FALSE);
+}
+
+static CohortEventImporter *
+run_with_limits (CohortWorkspace *ws, const char *path, guint64 min_rows, guint chunk_rows,
+                 gboolean all_or_nothing)
+{
+  CohortEventImporter *im = cohort_event_importer_new (path);
+  g_autoptr(GError) error = NULL;
+
+  cohort_event_importer_set_bulk_limits (im, min_rows, chunk_rows);
+  cohort_event_importer_set_all_or_nothing (im, all_or_nothing);
+  if (!cohort_event_importer_run (im, ws, NULL, &error))
+    g_assert_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED);
+  return im;
+}
+
+/* The bulk path at small limits (every file is bulk, a few events per
+ * chunk, so that chunks are sorted and inserted among earlier ones) gives
+ * the same events, report and order of equal events as row by row. */
+static void
+test_import_bulk_chunks (Fixture *f, gconstpointer data)
+{
+  g_autofree char *other_path = g_build_filename (f->dir, "other.cohort", NULL);
+  g_autoptr(CohortWorkspace) other = cohort_workspace_open (other_path, COHORT_WORKSPACE_OPEN_CREATE, NULL);
+  g_autoptr(GString) csv = g_string_new ("customer,name,timestamp,plan,data\n");
+  g_autofree char *path = NULL;
+  g_autofree char *bulk_dump = NULL;
+  g_autofree char *row_dump = NULL;
+  CohortWorkspace *both[2] = { f->ws, other };
+
+  g_assert_nonnull (other);
+  for (guint w = 0; w < 2; w++)
+    {
+      g_assert_true (cohort_workspace_begin (both[w], NULL));
+      g_assert_true (cohort_workspace_exec (both[w],
+                                            "INSERT INTO customers (id, email, added_at, modified_at) VALUES "
+                                            "('k1', NULL, 1, 1), ('k2', 'k2@example.com', 1, 1), "
+                                            "('k3', NULL, 1, 1), (NULL, 'k4@example.com', 1, 1)", NULL));
+      g_assert_true (cohort_workspace_commit (both[w], NULL));
+    }
+  for (guint i = 0; i < 200; i++)
+    {
+      static const char *const who[] = { "k3", "k1", "new1", "K4@example.com", "k2@example.com", "new2@example.com", "k2" };
+
+      /* Same customer and time, different attributes: kept in file order */
+      g_string_append_printf (csv, "%s,%s,%u,p%u,\"{\"\"n\"\": %u}\"\n", who[i % G_N_ELEMENTS (who)],
+                              i % 3 ? "view" : "buy", 1000 + (i * 7919) % 13, i % 5, i % 11);
+      if (i % 17 == 0)   /* a repeat in the same file */
+        g_string_append_printf (csv, "%s,%s,%u,p%u,\"{\"\"n\"\": %u}\"\n", who[i % G_N_ELEMENTS (who)],
+                                i % 3 ? "view" : "buy", 1000 + (i * 7919) % 13, i % 5, i % 11);
+    }
+  g_string_append (csv, "k1,view,not a time,p1,\n");
+  path = write_csv (f, "chunks.csv", csv->str);
+
+  for (guint chunk = 1; chunk <= 64; chunk *= 4)
+    {
+      g_autoptr(CohortEventImporter) bulk = NULL;
+      g_autoptr(CohortEventImporter) rows = NULL;
+      g_autoptr(CohortEventImporter) strict = NULL;
+      g_autoptr(CohortEventImporter) again = NULL;
+      g_autofree char *before = dump_events (f->ws);
+
+      /* All or nothing with a rejected row: nothing kept, even after chunks went in */
+      strict = run_with_limits (f->ws, path, 1, chunk, TRUE);
+      g_assert_cmpuint (cohort_event_importer_get_n_rejected (strict), ==, 1);
+      g_assert_cmpuint (cohort_event_importer_get_imported (strict), ==, 0);
+      {
+        g_autofree char *after = dump_events (f->ws);
+        g_assert_cmpstr (after, ==, before);
+      }
+
+      bulk = run_with_limits (f->ws, path, 1, chunk, FALSE);
+      rows = run_with_limits (other, path, G_MAXUINT64, 0, FALSE);
+      g_assert_cmpuint (cohort_event_importer_get_rows (bulk), ==, cohort_event_importer_get_rows (rows));
+      g_assert_cmpuint (cohort_event_importer_get_imported (bulk), ==, cohort_event_importer_get_imported (rows));
+      g_assert_cmpuint (cohort_event_importer_get_duplicates (bulk), ==,
+                        cohort_event_importer_get_duplicates (rows));
+      g_assert_cmpuint (cohort_event_importer_get_customers_created (bulk), ==,
+                        cohort_event_importer_get_customers_created (rows));
+      g_assert_cmpuint (cohort_event_importer_get_n_rejected (bulk), ==, 1);
+      g_assert_cmpuint (g_array_index (cohort_event_importer_get_rejected (bulk), CohortImportRejection, 0).line,
+                        ==, 200 + 12 + 2);
+      if (chunk == 1)
+        {
+          g_assert_cmpuint (cohort_event_importer_get_imported (bulk), ==, 200);
+          g_assert_cmpuint (cohort_event_importer_get_duplicates (bulk), ==, 12);
+          g_assert_cmpuint (cohort_event_importer_get_customers_created (bulk), ==, 2);
+        }
+      else
+        {
+          /* A re-import on the bulk path adds nothing */
+          g_assert_cmpuint (cohort_event_importer_get_imported (bulk), ==, 0);
+          g_assert_cmpuint (cohort_event_importer_get_duplicates (bulk), ==, 212);
+        }
+
+      g_free (bulk_dump);
+      g_free (row_dump);
+      bulk_dump = dump_events (f->ws);
+      row_dump = dump_events (other);
+      g_assert_cmpstr (bulk_dump, ==, row_dump);
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 200);
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_customer'"), ==, 1);
+
+      /* The bulk workspace is sound, its index by customer included */
+      again = run_with_limits (f->ws, path, G_MAXUINT64, 0, FALSE);
+      g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 0);
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+                       ==, 0);
+      g_assert_true (cohort_workspace_exec (f->ws, "DROP INDEX events_by_dedupe", NULL));
+    }
+  g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"buy\", \"count\": {\"operator\": \"gte\", \"value\": 1}}}"),
+                    ==, 6);   /* k1, k2 (by id and email), k3, k4 (by email, any case), new1, new2 */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -492,6 +624,7 @@ main (int argc, char **argv)
   ADD ("/events/import/cancel", test_import_cancel);
   ADD ("/events/import/bad-mapping", test_import_bad_mapping);
   ADD ("/events/import/bulk", test_import_bulk);
+  ADD ("/events/import/bulk-chunks", test_import_bulk_chunks);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);
   ADD ("/events/damaged-sidecar", test_damaged_sidecar);

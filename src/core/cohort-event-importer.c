@@ -21,6 +21,11 @@
  * imported with the indexes dropped and rebuilt afterwards. */
 #define BULK_MIN_ROWS 100000
 #define BYTES_PER_ROW_ESTIMATE 32
+/* A bulk import keeps up to this many events (or bytes of their names and
+ * attributes) in memory, then inserts them sorted by customer and time, so
+ * that the index by customer grows in order instead of at random places. */
+#define BULK_CHUNK_ROWS (1u << 24)
+#define BULK_CHUNK_BYTES (1024u << 20)
 
 typedef enum
 {
@@ -50,6 +55,10 @@ struct _CohortEventImporter
   guint64                   customers_created;
   guint64                   n_rejected;
   GArray                   *rejected;
+
+  /* Thresholds of the bulk path (cohort_event_importer_set_bulk_limits) */
+  guint64                   bulk_min_rows;
+  guint                     chunk_rows;
 };
 
 G_DEFINE_FINAL_TYPE (CohortEventImporter, cohort_event_importer, G_TYPE_OBJECT)
@@ -104,6 +113,8 @@ static void
 cohort_event_importer_init (CohortEventImporter *self)
 {
   self->create_missing = TRUE;
+  self->bulk_min_rows = BULK_MIN_ROWS;
+  self->chunk_rows = BULK_CHUNK_ROWS;
   self->rejected = g_array_new (FALSE, FALSE, sizeof (CohortImportRejection));
   g_array_set_clear_func (self->rejected, clear_rejection);
 }
@@ -149,6 +160,16 @@ cohort_event_importer_set_all_or_nothing (CohortEventImporter *self, gboolean al
 }
 
 void
+cohort_event_importer_set_bulk_limits (CohortEventImporter *self,
+                                       guint64              min_rows,
+                                       guint                chunk_rows)
+{
+  g_return_if_fail (COHORT_IS_EVENT_IMPORTER (self));
+  self->bulk_min_rows = min_rows != 0 ? min_rows : BULK_MIN_ROWS;
+  self->chunk_rows = chunk_rows != 0 ? chunk_rows : BULK_CHUNK_ROWS;
+}
+
+void
 cohort_event_importer_set_progress_func (CohortEventImporter      *self,
                                          CohortImportProgressFunc  func,
                                          gpointer                  user_data,
@@ -170,9 +191,33 @@ GArray *cohort_event_importer_get_rejected (CohortEventImporter *self) { return 
 
 /* ---- one import ------------------------------------------------------- */
 
+/* An event of a bulk import waiting to be inserted; its name then its
+ * attributes blob are in its bucket's arena at @data. */
+typedef struct
+{
+  gint64               customer;
+  gint64               timestamp;
+  gint64               dedupe;
+  guint64              data;
+  guint32              name_len;
+  guint32              attrs_len;
+} PendingEvent;
+
+/* The pending events of a range of customer ordinals, in file order: each
+ * bucket is sorted and inserted on its own, in memory small enough to be
+ * read at random quickly. */
+typedef struct
+{
+  GArray              *events;          /* PendingEvent */
+  GByteArray          *arena;           /* their names and attributes */
+} Bucket;
+
+#define N_BUCKETS 256
+
 typedef struct
 {
   CohortEventImporter *self;
+  GCancellable        *cancellable;
   CohortWorkspace     *ws;
   CohortCsvReader     *reader;
   guint                n_columns;
@@ -196,6 +241,11 @@ typedef struct
   guint64             *keys;            /* open addressing set of dedupe keys (0 = empty) */
   guint64              n_keys;
   guint64              key_slots;       /* a power of two */
+  Bucket              *buckets;         /* N_BUCKETS, by customer ordinal */
+  gint64               bucket_base;     /* the lowest ordinal of bucket 0 */
+  guint64              bucket_width;    /* ordinals per bucket (the last one takes the rest) */
+  guint64              n_pending;
+  guint64              pending_bytes;
 } Import;
 
 /* ---- the set of dedupe keys of a bulk import ---------------------------- */
@@ -607,6 +657,211 @@ dedupe_key (Import      *im,
   return (gint64) (h != 0 ? h : 1);   /* 0 marks an empty slot of the key set */
 }
 
+/* ---- the pending events of a bulk import ------------------------------- */
+
+typedef struct
+{
+  gint64  timestamp;
+  guint32 index;
+} SortItem;
+
+static int
+compare_items (gconstpointer a,
+               gconstpointer b)
+{
+  const SortItem *x = a, *y = b;
+
+  if (x->timestamp != y->timestamp)
+    return x->timestamp < y->timestamp ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+compare_pending (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  const PendingEvent *events = user_data;
+  guint32 i = *(const guint32 *) a, j = *(const guint32 *) b;
+
+  if (events[i].customer != events[j].customer)
+    return events[i].customer < events[j].customer ? -1 : 1;
+  if (events[i].timestamp != events[j].timestamp)
+    return events[i].timestamp < events[j].timestamp ? -1 : 1;
+  return i < j ? -1 : i > j;
+}
+
+#define RADIX_BITS 11
+#define PREFETCH_AHEAD 16
+
+/* Sorts @order (indexes into @events) by customer, then timestamp, then file
+ * order: a stable radix sort of (customer, index) pairs, then each
+ * customer's run by time. */
+static void
+sort_pending (const PendingEvent *events,
+              guint32            *order,
+              guint32             n)
+{
+  g_autofree guint64 *a = NULL;
+  g_autofree guint64 *b = NULL;
+  g_autofree SortItem *items = NULL;
+  guint32 counts[1 << RADIX_BITS];
+  gint64 lo = G_MAXINT64, hi = G_MININT64;
+  guint64 range;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      order[i] = i;
+      lo = MIN (lo, events[i].customer);
+      hi = MAX (hi, events[i].customer);
+    }
+  if (n < 2)
+    return;
+  range = (guint64) hi - (guint64) lo;
+  if (range > G_MAXUINT32)
+    {
+      /* Not seen in practice: ordinals are dense */
+      g_qsort_with_data (order, (gint) n, sizeof (guint32), compare_pending, (gpointer) events);
+      return;
+    }
+
+  a = g_new (guint64, n);
+  b = g_new (guint64, n);
+  for (guint32 i = 0; i < n; i++)
+    a[i] = (((guint64) events[i].customer - (guint64) lo) << 32) | i;
+  for (guint shift = 32; shift < 64 && (range >> (shift - 32)) != 0; shift += RADIX_BITS)
+    {
+      guint32 sum = 0;
+      guint64 *t;
+
+      memset (counts, 0, sizeof counts);
+      for (guint32 i = 0; i < n; i++)
+        counts[(a[i] >> shift) & ((1 << RADIX_BITS) - 1)]++;
+      for (guint d = 0; d < 1 << RADIX_BITS; d++)
+        {
+          guint32 c = counts[d];
+
+          counts[d] = sum;
+          sum += c;
+        }
+      for (guint32 i = 0; i < n; i++)
+        b[counts[(a[i] >> shift) & ((1 << RADIX_BITS) - 1)]++] = a[i];
+      t = a, a = b, b = t;
+    }
+  g_clear_pointer (&b, g_free);
+
+  /* Then by time within each customer's run, on a compact copy */
+  items = g_new (SortItem, n);
+  for (guint32 i = 0; i < n; i++)
+    {
+      if (i + PREFETCH_AHEAD < n)
+        __builtin_prefetch (&events[(guint32) a[i + PREFETCH_AHEAD]]);
+      items[i].index = (guint32) a[i];
+      items[i].timestamp = events[items[i].index].timestamp;
+    }
+  for (guint32 start = 0, end; start < n; start = end)
+    {
+      for (end = start + 1; end < n && (a[end] >> 32) == (a[start] >> 32); end++)
+        ;
+      if (end - start <= 16)
+        /* Insertion sort: stable, and the indexes are in file order already */
+        for (guint32 i = start + 1; i < end; i++)
+          {
+            SortItem v = items[i];
+            guint32 k = i;
+
+            for (; k > start && items[k - 1].timestamp > v.timestamp; k--)
+              items[k] = items[k - 1];
+            items[k] = v;
+          }
+      else
+        qsort (items + start, end - start, sizeof (SortItem), compare_items);
+    }
+  for (guint32 i = 0; i < n; i++)
+    order[i] = items[i].index;
+}
+
+/* Inserts the events of @bucket, sorted by customer and time, and forgets them. */
+static gboolean
+flush_bucket (Import  *im,
+              Bucket  *bucket,
+              GError **error)
+{
+  const PendingEvent *events = (const PendingEvent *) (gpointer) bucket->events->data;
+  guint32 n = bucket->events->len;
+  g_autofree guint32 *order = NULL;
+  sqlite3_stmt *stmt;
+
+  if (n == 0)
+    return TRUE;
+  order = g_new (guint32, n);
+  sort_pending (events, order, n);
+
+  stmt = cohort_workspace_prepare (im->ws, "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                   "VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint32 i = 0; i < n; i++)
+    {
+      const PendingEvent *e = &events[order[i]];
+      const guint8 *data = bucket->arena->data + e->data;
+
+      if (i % CHECK_EVERY_ROWS == 0 && g_cancellable_set_error_if_cancelled (im->cancellable, error))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, e->customer);
+      sqlite3_bind_text (stmt, 2, (const char *) data, (int) e->name_len, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, e->timestamp);
+      /* A non-NULL pointer: an event without attributes has an empty blob, not NULL. */
+      sqlite3_bind_blob (stmt, 4, data + e->name_len, (int) e->attrs_len, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 5, e->dedupe);
+      if (!step_done (im, stmt, N_("saving an event"), error))
+        return FALSE;
+      im->self->imported++;
+    }
+  g_array_set_size (bucket->events, 0);
+  g_byte_array_set_size (bucket->arena, 0);
+  return TRUE;
+}
+
+/* Inserts every pending event, bucket after bucket: in the order of the
+ * index by customer, so that it grows at its end. */
+static gboolean
+flush_pending (Import  *im,
+               GError **error)
+{
+  if (im->buckets == NULL)
+    return TRUE;
+  for (guint b = 0; b < N_BUCKETS; b++)
+    if (!flush_bucket (im, &im->buckets[b], error))
+      return FALSE;
+  im->n_pending = im->pending_bytes = 0;
+  return TRUE;
+}
+
+/* Keeps a new event of a bulk import (its key is new) for flush_pending. */
+static gboolean
+add_pending (Import      *im,
+             gint64       customer,
+             const char  *name,
+             gsize        name_len,
+             gint64       timestamp,
+             gint64       key,
+             GError     **error)
+{
+  guint64 b = customer <= im->bucket_base ? 0 : ((guint64) customer - (guint64) im->bucket_base) / im->bucket_width;
+  Bucket *bucket = &im->buckets[MIN (b, N_BUCKETS - 1)];
+  PendingEvent e = { customer, timestamp, key, bucket->arena->len, (guint32) name_len, im->blob->len };
+
+  g_array_append_val (bucket->events, e);
+  g_byte_array_append (bucket->arena, (const guint8 *) name, (guint) name_len);
+  g_byte_array_append (bucket->arena, im->blob->data, im->blob->len);
+  im->n_pending++;
+  im->pending_bytes += name_len + im->blob->len + sizeof e;
+  if (im->n_pending >= im->self->chunk_rows || im->pending_bytes >= BULK_CHUNK_BYTES)
+    return flush_pending (im, error);
+  return TRUE;
+}
+
 /* FALSE only on a fatal error; a rejected row sets *reason. */
 static gboolean
 import_row (Import    *im,
@@ -695,17 +950,19 @@ import_row (Import    *im,
   cohort_attrs_encode (im->blob, (CohortAttrEntry *) im->entries->data, im->entries->len);
 
   key = dedupe_key (im, ordinal, name, timestamp, event_id);
-  if (im->bulk && !keys_add (im, (guint64) key))
+  if (im->bulk)
     {
-      im->self->duplicates++;
-      return TRUE;
+      if (!keys_add (im, (guint64) key))
+        {
+          im->self->duplicates++;
+          return TRUE;
+        }
+      return add_pending (im, ordinal, name, name_len, timestamp, key, error);
     }
   /* Only a repeated event is skipped: any other constraint is an error. */
   stmt = cohort_workspace_prepare (im->ws,
-                                   im->bulk ? "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
-                                              "VALUES (?, ?, ?, ?, ?)"
-                                            : "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
-                                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
+                                   "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
                                    error);
   if (stmt == NULL)
     return FALSE;
@@ -812,7 +1069,7 @@ begin_bulk (Import      *im,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     existing = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
-  if (estimate < BULK_MIN_ROWS || (guint64) existing > estimate * 2)
+  if (estimate < im->self->bulk_min_rows || (guint64) existing > estimate * 2)
     /* Row by row: repeats are found by the unique index (left out by an
      * earlier bulk import). */
     return cohort_workspace_exec (im->ws, "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe "
@@ -832,25 +1089,43 @@ begin_bulk (Import      *im,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return cohort_workspace_db_error (im->ws, error, _("reading events"));
-  if (!cohort_workspace_exec (im->ws, "DROP INDEX IF EXISTS events_by_dedupe; DROP INDEX events_by_customer",
-                              error))
+  /* The index by customer stays: the events are inserted in its order,
+   * chunk by chunk (flush_pending), which is cheaper than building it anew. */
+  if (!cohort_workspace_exec (im->ws, "DROP INDEX IF EXISTS events_by_dedupe", error))
     return FALSE;
+  /* Buckets by customer ordinal; customers created by this import go to the last one. */
+  stmt = cohort_workspace_prepare (im->ws, "SELECT coalesce (min (ordinal), 1), coalesce (max (ordinal), 1) "
+                                   "FROM customers", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      im->bucket_base = sqlite3_column_int64 (stmt, 0);
+      im->bucket_width = ((guint64) sqlite3_column_int64 (stmt, 1) - (guint64) im->bucket_base) / N_BUCKETS + 1;
+    }
+  sqlite3_reset (stmt);
+  if (im->bucket_width == 0)
+    return cohort_workspace_db_error (im->ws, error, _("reading customers"));
+  im->buckets = g_new0 (Bucket, N_BUCKETS);
+  for (guint b = 0; b < N_BUCKETS; b++)
+    {
+      im->buckets[b].events = g_array_new (FALSE, FALSE, sizeof (PendingEvent));
+      im->buckets[b].arena = g_byte_array_new ();
+    }
   im->bulk = TRUE;
   return TRUE;
 }
 
-/* The index by customer is rebuilt now (a customer's events are listed
- * from it). The unique index of dedupe keys is left out: only a row-by-row
- * import needs it, and that one builds it first (begin_bulk), so a large
- * import does not pay for an index nothing reads yet. */
+/* The last pending events are inserted. The unique index of dedupe keys is
+ * left out: only a row-by-row import needs it, and that one builds it first
+ * (begin_bulk), so a large import does not pay for an index nothing reads yet. */
 static gboolean
 end_bulk (Import  *im,
           GError **error)
 {
   if (!im->bulk)
     return TRUE;
-  return cohort_workspace_exec (im->ws, "CREATE INDEX events_by_customer ON events (customer, timestamp)",
-                                error);
+  return flush_pending (im, error);
 }
 
 static gboolean
@@ -886,6 +1161,7 @@ run_internal (CohortEventImporter  *self,
   Import im = { 0 };
   gboolean ok = FALSE;
   gboolean fk_off = FALSE;
+  gint64 t_start = g_get_monotonic_time (), t_rows = 0, t_index = 0;
 
   g_return_val_if_fail (COHORT_IS_EVENT_IMPORTER (self), FALSE);
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
@@ -904,6 +1180,7 @@ run_internal (CohortEventImporter  *self,
     return FALSE;
 
   im.self = self;
+  im.cancellable = cancellable;
   im.ws = ws;
   im.progress_func = progress_func;
   im.progress_data = progress_data;
@@ -940,13 +1217,18 @@ run_internal (CohortEventImporter  *self,
                    self->path, self->n_rejected);
       goto rollback;
     }
+  t_rows = g_get_monotonic_time ();
   if (!end_bulk (&im, error))
     goto rollback;
+  t_index = g_get_monotonic_time ();
   if ((self->imported > 0 || self->customers_created > 0) &&
       !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
     goto rollback;
   if (!cohort_workspace_commit (ws, error))
     goto out;
+  g_debug ("Event import: rows %.2f s, end %.2f s, commit %.2f s",
+           (t_rows - t_start) / 1e6, (t_index - t_rows) / 1e6,
+           (g_get_monotonic_time () - t_index) / 1e6);
   ok = TRUE;
   goto out;
 
@@ -966,6 +1248,13 @@ out:
   g_clear_pointer (&im.owned, g_ptr_array_unref);
   g_clear_pointer (&im.blob, g_byte_array_unref);
   g_free (im.keys);
+  if (im.buckets != NULL)
+    for (guint b = 0; b < N_BUCKETS; b++)
+      {
+        g_array_unref (im.buckets[b].events);
+        g_byte_array_unref (im.buckets[b].arena);
+      }
+  g_free (im.buckets);
   return ok;
 }
 

@@ -46,6 +46,12 @@ void                 cohort_event_importer_set_create_missing  (CohortEventImpor
                                                                 gboolean                  create_missing);
 void                 cohort_event_importer_set_all_or_nothing  (CohortEventImporter      *self,
                                                                 gboolean                  all_or_nothing);
+/* Tests: a file of at least @min_rows estimated rows (default 100000) is
+ * imported on the bulk path, which inserts its events @chunk_rows at a time
+ * (default 1048576), sorted by customer and time. 0 keeps the default. */
+void                 cohort_event_importer_set_bulk_limits     (CohortEventImporter      *self,
+                                                                guint64                   min_rows,
+                                                                guint                     chunk_rows);
 void                 cohort_event_importer_set_progress_func   (CohortEventImporter      *self,
                                                                 CohortImportProgressFunc  func,
                                                                 gpointer                  user_data,
