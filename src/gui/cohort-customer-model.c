@@ -7,6 +7,7 @@
 
 #include "cohort-customer-item.h"
 #include "cohort-customer-model.h"
+#include "cohort-customer-order.h"
 
 #define PAGE_SIZE 100
 #define MAX_PAGES 32
@@ -19,6 +20,15 @@ struct _CohortCustomerModel
   char *search;
   CohortCustomersSort sort;
   gboolean descending;
+
+  /* Sorted by an attribute: the ordinals in display order, computed from
+   * the column index in a thread (cohort-customer-order.h). While a new
+   * order is computed the old one (or the SQL order) keeps being shown. */
+  char *sort_attribute;
+  gboolean attribute_descending;
+  GArray *order;             /* guint32 ordinals, or NULL: sorted in SQL */
+  guint order_generation;
+  GCancellable *order_cancellable;
 
   guint n_items;
   GHashTable *pages;     /* page number → GPtrArray of CohortCustomerItem */
@@ -93,6 +103,8 @@ replace_all (CohortCustomerModel *self,
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_n_items);
 }
 
+static void start_order (CohortCustomerModel *self);
+
 void
 cohort_customer_model_reload (CohortCustomerModel *self)
 {
@@ -101,6 +113,13 @@ cohort_customer_model_reload (CohortCustomerModel *self)
   g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
+
+  if (self->sort_attribute != NULL)
+    {
+      /* The rows shown stay until the new order is there. */
+      start_order (self);
+      return;
+    }
 
   old_n_items = self->n_items;
   forget_pages (self);
@@ -139,6 +158,7 @@ typedef struct
   CohortCustomersSort sort;
   gboolean descending;
   gint64 offset;
+  GArray *ordinals;          /* guint32: the page's, when sorted by an attribute */
 } PageRequest;
 
 static void
@@ -148,7 +168,36 @@ page_request_free (PageRequest *request)
   g_ptr_array_unref (request->items);
   g_free (request->path);
   g_free (request->search);
+  g_clear_pointer (&request->ordinals, g_array_unref);
   g_free (request);
+}
+
+/* The customers with @ordinals, in that order, NULL for those deleted
+ * meanwhile: one lookup on the primary key each. */
+static GPtrArray *
+read_by_ordinals (CohortWorkspace  *ws,
+                  GArray           *ordinals,
+                  GCancellable     *cancellable,
+                  GError          **error)
+{
+  g_autoptr(GPtrArray) customers = g_ptr_array_new_full (ordinals->len, (GDestroyNotify) cohort_customer_free);
+
+  for (guint i = 0; i < ordinals->len; i++)
+    {
+      guint32 ordinal = g_array_index (ordinals, guint32, i);
+      g_autoptr(GPtrArray) found = NULL;
+      CohortCustomer *customer = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      found = cohort_customers_list_after (ws, (gint64) ordinal - 1, 1, error);
+      if (found == NULL)
+        return NULL;
+      if (found->len == 1 && ((CohortCustomer *) found->pdata[0])->ordinal == ordinal)
+        customer = g_ptr_array_steal_index (found, 0);
+      g_ptr_array_add (customers, customer);
+    }
+  return g_steal_pointer (&customers);
 }
 
 static void
@@ -172,8 +221,11 @@ read_page_thread (GTask        *task,
       return;
     }
 
-  customers = cohort_customers_find (ws, request->search, request->sort, request->descending,
-                                     request->offset, request->items->len, &error);
+  if (request->ordinals != NULL)
+    customers = read_by_ordinals (ws, request->ordinals, cancellable, &error);
+  else
+    customers = cohort_customers_find (ws, request->search, request->sort, request->descending,
+                                       request->offset, request->items->len, &error);
   if (customers == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -189,6 +241,7 @@ page_read_cb (GObject      *source,
   g_autoptr(CohortCustomerModel) self = g_weak_ref_get (&request->model);
   g_autoptr(GPtrArray) customers = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean missing = FALSE;
 
   customers = g_task_propagate_pointer (G_TASK (result), &error);
 
@@ -208,18 +261,148 @@ page_read_cb (GObject      *source,
     }
 
   /* The items take the customers over. */
-  g_ptr_array_set_free_func (customers, NULL);
-  for (guint i = 0; i < request->items->len; i++)
+  for (guint i = 0; i < request->items->len && i < customers->len; i++)
     {
-      if (i < customers->len)
-        cohort_customer_item_set_customer (request->items->pdata[i], customers->pdata[i]);
+      if (customers->pdata[i] != NULL)
+        cohort_customer_item_set_customer (request->items->pdata[i], g_steal_pointer (&customers->pdata[i]));
+      else
+        missing = TRUE;
     }
-  for (guint i = request->items->len; i < customers->len; i++)
-    cohort_customer_free (customers->pdata[i]);
 
   /* Fewer customers than counted: someone else deleted some. */
-  if (customers->len < request->items->len)
+  if ((missing || customers->len < request->items->len) &&
+      (self->sort_attribute == NULL || self->order_cancellable == NULL))
     queue_reload (self);
+}
+
+typedef struct
+{
+  GWeakRef model;
+  guint generation;
+  char *path;
+  char *field;
+  char *search;
+  gboolean descending;
+} OrderRequest;
+
+static void
+order_request_free (OrderRequest *request)
+{
+  g_weak_ref_clear (&request->model);
+  g_free (request->path);
+  g_free (request->field);
+  g_free (request->search);
+  g_free (request);
+}
+
+static void
+compute_order_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  OrderRequest *request = task_data;
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *order;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  if (ws == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  order = cohort_customer_order_for_db (cohort_workspace_get_db (ws), request->path, request->field,
+                                        request->descending, request->search, cancellable, &error);
+  if (order == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("Ordered %u customers by %s in %.1f ms", order->len, request->field,
+           (g_get_monotonic_time () - t0) / 1000.0);
+  g_task_return_pointer (task, order, (GDestroyNotify) g_array_unref);
+}
+
+static void
+order_computed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  OrderRequest *request = g_task_get_task_data (G_TASK (result));
+  g_autoptr(CohortCustomerModel) self = g_weak_ref_get (&request->model);
+  g_autoptr(GArray) order = NULL;
+  g_autoptr(GError) error = NULL;
+  guint old_n_items;
+
+  order = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (self == NULL)
+    return;
+
+  if (--self->n_pending == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  if (request->generation != self->order_generation || self->sort_attribute == NULL)
+    return;
+  g_clear_object (&self->order_cancellable);
+
+  if (order == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not sort customers: %s", error->message);
+      return;
+    }
+
+  /* One switch to the new order: the rows read in the old one go. */
+  old_n_items = self->n_items;
+  forget_pages (self);
+  g_clear_pointer (&self->order, g_array_unref);
+  self->order = g_steal_pointer (&order);
+  replace_all (self, old_n_items, self->order->len);
+  if (old_n_items != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+static void
+cancel_order (CohortCustomerModel *self)
+{
+  self->order_generation++;
+  g_cancellable_cancel (self->order_cancellable);
+  g_clear_object (&self->order_cancellable);
+}
+
+/* Computes the order by the attribute in a thread, with its own connection;
+ * a computation under way is dropped. */
+static void
+start_order (CohortCustomerModel *self)
+{
+  g_autoptr(GTask) task = NULL;
+  OrderRequest *request;
+
+  cancel_order (self);
+  self->order_cancellable = g_cancellable_new ();
+
+  request = g_new0 (OrderRequest, 1);
+  g_weak_ref_init (&request->model, self);
+  request->generation = self->order_generation;
+  request->path = g_strdup (cohort_workspace_get_path (self->workspace));
+  request->field = g_strdup (self->sort_attribute);
+  request->search = g_strdup (self->search);
+  request->descending = self->attribute_descending;
+
+  if (self->n_pending++ == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  task = g_task_new (NULL, self->order_cancellable, order_computed_cb, NULL);
+  g_task_set_source_tag (task, start_order);
+  g_task_set_task_data (task, request, (GDestroyNotify) order_request_free);
+  g_task_run_in_thread (task, compute_order_thread);
 }
 
 /* Makes the page's items now, as placeholders, and reads them in a thread. */
@@ -256,6 +439,11 @@ load_page (CohortCustomerModel *self,
   request->sort = self->sort;
   request->descending = self->descending;
   request->offset = first;
+  if (self->order != NULL)
+    {
+      request->ordinals = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+      g_array_append_vals (request->ordinals, &g_array_index (self->order, guint32, first), n);
+    }
 
   if (self->n_pending++ == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -344,6 +532,7 @@ cohort_customer_model_dispose (GObject *object)
   CohortCustomerModel *self = COHORT_CUSTOMER_MODEL (object);
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  cancel_order (self);
   forget_pages (self);
   g_clear_object (&self->workspace);
 
@@ -357,6 +546,8 @@ cohort_customer_model_finalize (GObject *object)
 
   g_hash_table_unref (self->pages);
   g_free (self->search);
+  g_free (self->sort_attribute);
+  g_clear_pointer (&self->order, g_array_unref);
 
   G_OBJECT_CLASS (cohort_customer_model_parent_class)->finalize (object);
 }
@@ -473,6 +664,7 @@ cohort_customer_model_set_search (CohortCustomerModel *self,
 
   g_free (self->search);
   self->search = g_strdup (search);
+  /* Sorted by an attribute, the search is part of the order. */
   cohort_customer_model_reload (self);
 }
 
@@ -492,15 +684,51 @@ cohort_customer_model_set_sort (CohortCustomerModel *self,
   g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
 
   descending = !!descending;
-  if (self->sort == sort && self->descending == descending)
+  if (self->sort_attribute == NULL && self->sort == sort && self->descending == descending)
     return;
 
   self->sort = sort;
   self->descending = descending;
 
+  if (self->sort_attribute != NULL)
+    {
+      /* Back to SQL: the count is SQL's too. */
+      g_clear_pointer (&self->sort_attribute, g_free);
+      cancel_order (self);
+      g_clear_pointer (&self->order, g_array_unref);
+      cohort_customer_model_reload (self);
+      return;
+    }
+
   /* Same items, another order. */
   forget_pages (self);
   replace_all (self, self->n_items, self->n_items);
+}
+
+void
+cohort_customer_model_set_sort_attribute (CohortCustomerModel *self,
+                                          const char          *attribute,
+                                          gboolean             descending)
+{
+  g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
+  g_return_if_fail (attribute != NULL && attribute[0] != '\0');
+
+  descending = !!descending;
+  if (g_strcmp0 (self->sort_attribute, attribute) == 0 && self->attribute_descending == descending)
+    return;
+
+  g_free (self->sort_attribute);
+  self->sort_attribute = g_strdup (attribute);
+  self->attribute_descending = descending;
+  start_order (self);
+}
+
+const char *
+cohort_customer_model_get_sort_attribute (CohortCustomerModel *self)
+{
+  g_return_val_if_fail (COHORT_IS_CUSTOMER_MODEL (self), NULL);
+
+  return self->sort_attribute;
 }
 
 typedef struct
@@ -586,6 +814,29 @@ cohort_customer_model_read_ordinals_async (CohortCustomerModel *self,
 
   g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
   g_return_if_fail (runs != NULL);
+
+  if (self->order != NULL)
+    {
+      /* Sorted by an attribute, the ordinals are at hand. */
+      GArray *ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      for (guint r = 0; r + 1 < runs->len; r += 2)
+        {
+          guint position = g_array_index (runs, guint, r);
+          guint n = g_array_index (runs, guint, r + 1);
+
+          for (guint i = position; i < position + n && i < self->order->len; i++)
+            {
+              gint64 ordinal = g_array_index (self->order, guint32, i);
+
+              g_array_append_val (ordinals, ordinal);
+            }
+        }
+      task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, cohort_customer_model_read_ordinals_async);
+      g_task_return_pointer (task, ordinals, (GDestroyNotify) g_array_unref);
+      return;
+    }
 
   request = g_new0 (OrdinalsRequest, 1);
   request->path = g_strdup (cohort_workspace_get_path (self->workspace));

@@ -27,9 +27,21 @@ CohortWorkspace     *cohort_customer_model_get_workspace  (CohortCustomerModel *
 void                 cohort_customer_model_set_search     (CohortCustomerModel *self,
                                                            const char          *search);
 const char          *cohort_customer_model_get_search     (CohortCustomerModel *self);
+/* Sorted in SQL by ordinal, id or email (leaves the order by an attribute). */
 void                 cohort_customer_model_set_sort       (CohortCustomerModel *self,
                                                            CohortCustomersSort  sort,
                                                            gboolean             descending);
+/* Sorted by the value of @attribute (see cohort-customer-order.h for the
+ * order of values; customers without one come last either way). The order
+ * of the matching customers is computed from the column index in a thread;
+ * until it is there the rows shown stay, then every item changes at once
+ * and n-items is its length. Follows the workspace's changes and the
+ * search as the SQL order does. */
+void                 cohort_customer_model_set_sort_attribute (CohortCustomerModel *self,
+                                                               const char          *attribute,
+                                                               gboolean             descending);
+/* The attribute sorted by, or NULL when sorted in SQL. */
+const char          *cohort_customer_model_get_sort_attribute (CohortCustomerModel *self);
 /* Reads the count again and forgets the pages read. */
 void                 cohort_customer_model_reload         (CohortCustomerModel *self);
 /* The ordinals (GArray of gint64) of the rows in @runs (guint pairs: first

@@ -39,8 +39,10 @@ struct _CohortCustomersView
   GPtrArray *attribute_columns;   /* GtkColumnViewColumn, in the order shown */
   gboolean columns_chosen;        /* the user picked columns: keep them */
 
-  /* Which sort key the column view's sorter asked first (see probe_sort). */
+  /* Which sort key the column view's sorter asked first (see "Sorting."):
+   * a CohortCustomersSort, or an attribute's name. */
   int probed_key;
+  const char *probed_attribute;
 
   GtkStack *stack;
   GtkSearchEntry *search_entry;
@@ -178,17 +180,26 @@ make_column (const char     *title,
   return column;
 }
 
-/* Sorting. The model sorts in SQL; the column view only says what the user
- * asked for. GTK 4.8 has no way to ask a GtkColumnViewSorter for its primary
- * column (that came in 4.10), so each sortable column gets a sorter that
- * notes its key when consulted, and comparing two items through the view's
- * sorter tells which key comes first and, from the result, its direction. */
+/* Sorting. The model sorts (by id or email in SQL, by an attribute from
+ * the column index); the column view only says what the user asked for.
+ * GTK 4.8 has no way to ask a GtkColumnViewSorter for its primary column
+ * (that came in 4.10), so each sortable column gets a sorter that notes its
+ * key when consulted, and comparing two items through the view's sorter
+ * tells which key comes first and, from the result, its direction. */
 
 typedef struct
 {
   CohortCustomersView *view;
   int key;
+  char *attribute;          /* for attribute columns */
 } SortKey;
+
+static void
+sort_key_free (SortKey *key)
+{
+  g_free (key->attribute);
+  g_free (key);
+}
 
 static int
 note_key_cb (gconstpointer a,
@@ -198,19 +209,23 @@ note_key_cb (gconstpointer a,
   SortKey *key = user_data;
 
   key->view->probed_key = key->key;
+  key->view->probed_attribute = key->attribute;
   return -1;
 }
 
+/* @attribute: NULL for id and email, given by @sort. */
 static GtkSorter *
 make_sorter (CohortCustomersView *self,
-             CohortCustomersSort  sort)
+             CohortCustomersSort  sort,
+             const char          *attribute)
 {
   SortKey *key = g_new0 (SortKey, 1);
 
   key->view = self;
   key->key = sort;
+  key->attribute = g_strdup (attribute);
 
-  return GTK_SORTER (gtk_custom_sorter_new (note_key_cb, key, g_free));
+  return GTK_SORTER (gtk_custom_sorter_new (note_key_cb, key, (GDestroyNotify) sort_key_free));
 }
 
 static void
@@ -225,13 +240,18 @@ sorter_changed_cb (CohortCustomersView *self)
   sorter = gtk_column_view_get_sorter (self->column_view);
 
   self->probed_key = -1;
+  self->probed_attribute = NULL;
   /* Two different objects: a sorter finds any item equal to itself. */
   order = gtk_sorter_compare (sorter, self, self->column_view);
 
   if (self->probed_key < 0 || order == GTK_ORDERING_EQUAL)
     cohort_customer_model_set_sort (self->model, COHORT_CUSTOMERS_SORT_ORDINAL, FALSE);
+  else if (self->probed_attribute != NULL)
+    cohort_customer_model_set_sort_attribute (self->model, self->probed_attribute, order == GTK_ORDERING_LARGER);
   else
     cohort_customer_model_set_sort (self->model, self->probed_key, order == GTK_ORDERING_LARGER);
+  /* Borrowed from the column's sorter: only good during the probe. */
+  self->probed_attribute = NULL;
 }
 
 /* Columns */
@@ -263,7 +283,10 @@ show_column (CohortCustomersView *self,
   if (show)
     {
       GtkColumnViewColumn *column = make_column (name, COLUMN_ATTRIBUTE, name, type);
+      g_autoptr(GtkSorter) sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_ORDINAL, name);
 
+      /* Sortable like id and email, by the attribute's values. */
+      gtk_column_view_column_set_sorter (column, sorter);
       g_object_set_data_full (G_OBJECT (column), "attribute", g_strdup (name), g_free);
       gtk_column_view_append_column (self->column_view, column);
       g_ptr_array_add (self->attribute_columns, column);
@@ -591,13 +614,13 @@ cohort_customers_view_init (CohortCustomersView *self)
   self->attribute_columns = g_ptr_array_new_with_free_func (g_object_unref);
 
   column = make_column (_("ID"), COLUMN_ID, NULL, COHORT_ATTR_STRING);
-  id_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_ID);
+  id_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_ID, NULL);
   gtk_column_view_column_set_sorter (column, id_sorter);
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
 
   column = make_column (_("Email"), COLUMN_EMAIL, NULL, COHORT_ATTR_STRING);
-  email_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_EMAIL);
+  email_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_EMAIL, NULL);
   gtk_column_view_column_set_sorter (column, email_sorter);
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);

@@ -145,6 +145,160 @@ test_sort_and_search (UiFixture     *f,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (VIEW_CHILD (customers_view (f), "list_stack")), ==, "no-results");
 }
 
+static gboolean
+sorted_by (gpointer data)
+{
+  gpointer *args = data;
+  CohortCustomerModel *model = args[0];
+
+  return g_strcmp0 (cohort_customer_model_get_sort_attribute (model), args[1]) == 0 &&
+         !cohort_customer_model_get_loading (model);
+}
+
+/* The ids of the first @n rows, joined by spaces. */
+static char *
+ids (UiFixture *f,
+     guint      n)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = id_at (f, i);
+
+      g_string_append_printf (s, "%s%s", i ? " " : "", id);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static GtkColumnViewColumn *
+find_column (GtkColumnView *column_view,
+             const char    *title)
+{
+  GListModel *columns = gtk_column_view_get_columns (column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_title (column), title) == 0)
+        return column;
+    }
+  return NULL;
+}
+
+static void
+test_sort_by_attribute (UiFixture     *f,
+                        gconstpointer  data)
+{
+  static const char csv[] =
+    "id,email,score,tier\n"
+    "c01,c01@odd.example,10,b\n"
+    "c02,c02@even.example,9,A\n"
+    "c03,c03@odd.example,,a\n"
+    "c04,c04@even.example,100,\n"
+    "c05,c05@odd.example,-1,B\n"
+    "c06,c06@even.example,,b\n"
+    "c07,c07@odd.example,2.5,a\n"
+    "c08,c08@even.example,9,c\n";
+  g_autofree char *path = g_build_filename (f->dir, "scores.csv", NULL);
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(GError) error = NULL;
+  CohortCustomerModel *model;
+  GtkColumnView *column_view;
+  GtkColumnViewColumn *column;
+  gpointer args[2];
+  char *got;
+
+  g_assert_true (g_file_set_contents (path, csv, -1, NULL));
+  importer = cohort_importer_new (path);
+  g_assert_true (cohort_importer_run (importer, cohort_window_get_workspace (f->window), NULL, &error));
+  g_assert_no_error (error);
+  ui_iterate ();
+
+  model = cohort_customers_view_get_model (customers_view (f));
+  column_view = VIEW_CHILD (customers_view (f), "column_view");
+  cohort_customers_view_show_column (customers_view (f), "score", TRUE);
+  column = find_column (column_view, "score");
+  g_assert_nonnull (column);
+  g_assert_nonnull (gtk_column_view_column_get_sorter (column));
+
+  /* A click on the header: numbers by value, those without one last. */
+  gtk_column_view_sort_by_column (column_view, column, GTK_SORT_ASCENDING);
+  args[0] = model;
+  args[1] = "score";
+  g_assert_true (ui_wait_until (sorted_by, args));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 8);
+  got = ids (f, 8);
+  g_assert_cmpstr (got, ==, "c05 c07 c02 c08 c01 c04 c03 c06");
+  g_free (got);
+
+  /* Again: descending, and still those without a score last. */
+  gtk_column_view_sort_by_column (column_view, column, GTK_SORT_DESCENDING);
+  ui_iterate ();
+  g_assert_true (ui_wait_until (sorted_by, args));
+  got = ids (f, 8);
+  g_assert_cmpstr (got, ==, "c04 c01 c08 c02 c07 c05 c06 c03");
+  g_free (got);
+
+  /* The search applies in that order too. */
+  gtk_editable_set_text (VIEW_CHILD (customers_view (f), "search_entry"), "EVEN");
+  {
+    gpointer count[2] = { model, GUINT_TO_POINTER (4) };
+
+    g_assert_true (ui_wait_until (n_items_is, count));
+  }
+  g_assert_true (ui_wait_until (sorted_by, args));
+  got = ids (f, 4);
+  g_assert_cmpstr (got, ==, "c04 c08 c02 c06");
+  g_free (got);
+  gtk_editable_set_text (VIEW_CHILD (customers_view (f), "search_entry"), "");
+  {
+    gpointer count[2] = { model, GUINT_TO_POINTER (8) };
+
+    g_assert_true (ui_wait_until (n_items_is, count));
+  }
+  g_assert_true (ui_wait_until (sorted_by, args));
+
+  /* Text: byte order, case-sensitive; those without a tier last. */
+  cohort_customers_view_show_column (customers_view (f), "tier", TRUE);
+  column = find_column (column_view, "tier");
+  g_assert_nonnull (column);
+  gtk_column_view_sort_by_column (column_view, column, GTK_SORT_ASCENDING);
+  args[1] = "tier";
+  g_assert_true (ui_wait_until (sorted_by, args));
+  got = ids (f, 8);
+  g_assert_cmpstr (got, ==, "c02 c05 c03 c07 c01 c06 c08 c04");
+  g_free (got);
+
+  /* A change in the workspace is followed in that order. */
+  {
+    g_autoptr(CohortWorkspace) other = ui_open_again (f);
+    g_autofree char *more = g_build_filename (f->dir, "more.csv", NULL);
+    g_autoptr(CohortImporter) again = NULL;
+
+    g_assert_true (g_file_set_contents (more, "id,email,tier\nc09,c09@odd.example,0\n", -1, NULL));
+    again = cohort_importer_new (more);
+    g_assert_true (cohort_importer_run (again, other, NULL, &error));
+    g_assert_no_error (error);
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+    ui_iterate ();
+    g_assert_true (ui_wait_until (sorted_by, args));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 9);
+    got = ids (f, 1);
+    g_assert_cmpstr (got, ==, "c09");   /* a number before text */
+    g_free (got);
+  }
+
+  /* The ID header: back to SQL's order. */
+  gtk_column_view_sort_by_column (column_view, find_column (column_view, "ID"), GTK_SORT_DESCENDING);
+  ui_iterate ();
+  g_assert_null (cohort_customer_model_get_sort_attribute (model));
+  got = ids (f, 2);
+  g_assert_cmpstr (got, ==, "c09 c08");
+  g_free (got);
+}
+
 static void
 test_paging (UiFixture     *f,
              gconstpointer  data)
@@ -230,6 +384,8 @@ main (int   argc,
               ui_fixture_set_up, test_customers_view, ui_fixture_tear_down);
   g_test_add ("/ui/customers/sort-and-search", UiFixture, NULL,
               ui_fixture_set_up, test_sort_and_search, ui_fixture_tear_down);
+  g_test_add ("/ui/customers/sort-by-attribute", UiFixture, NULL,
+              ui_fixture_set_up, test_sort_by_attribute, ui_fixture_tear_down);
   g_test_add ("/ui/customers/paging", UiFixture, NULL,
               ui_fixture_set_up, test_paging, ui_fixture_tear_down);
   g_test_add ("/ui/customers/details-and-changes", UiFixture, NULL,
