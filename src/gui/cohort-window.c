@@ -563,6 +563,17 @@ remote_selected_cb (CohortWindow  *self,
   g_clear_object (&remote);
 }
 
+/* Enter or a click on the row already shown: on a narrow window, its page. */
+static void
+remote_activated_cb (CohortWindow  *self,
+                     GtkListBoxRow *row)
+{
+  if (self->shown_remote == NULL)
+    remote_selected_cb (self, row);
+  else if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+}
+
 /* The segments made in Customer.io, as the last pull found them; the one
  * shown stays shown (or the page goes when it is gone). */
 static void
@@ -1524,6 +1535,7 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, remote_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remote_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "win.create-segment", NULL, create_segment_activated);
   gtk_widget_class_install_action (widget_class, "win.edit-segment", NULL, edit_segment_activated);

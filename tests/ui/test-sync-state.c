@@ -308,6 +308,30 @@ test_remote_segments (UiFixture     *f,
   g_assert_true (complete);
   screenshot ("sync-state-fetched");
 
+  /* On a narrow window, activating the row (Enter, a click) opens its page. */
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+  ui_iterate ();
+  if (adw_leaflet_get_folded (WINDOW_CHILD (f->window, "leaflet")))
+    {
+      AdwLeaflet *leaflet = WINDOW_CHILD (f->window, "leaflet");
+
+      ui_click (WINDOW_CHILD (f->window, "back_button"));
+      g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "sidebar");
+      screenshot ("sync-state-narrow");
+      g_signal_emit_by_name (remote_list, "row-activated", gtk_list_box_get_row_at_index (remote_list, 0));
+      ui_iterate ();
+      g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (content_stack), ==, "remote");
+    }
+  else
+    g_test_message ("the window did not fold: narrow navigation not checked");
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 680);
+  gtk_window_present (GTK_WINDOW (f->window));
+  ui_iterate ();
+
   /* The data-driven one: no members to fetch. */
   gtk_list_box_select_row (remote_list, gtk_list_box_get_row_at_index (remote_list, 1));
   ui_iterate ();
