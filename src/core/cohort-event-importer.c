@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include <string.h>
+#include <sys/mman.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -214,6 +215,19 @@ typedef struct
 
 #define N_BUCKETS 256
 
+/* A customer identifier already resolved, in Import.customers */
+#define INLINE_KEY 16
+typedef struct
+{
+  guint64              hash;
+  gint64               ordinal;          /* 0: an empty slot */
+  gsize                len;
+  union {
+    char               bytes[INLINE_KEY];   /* a key up to INLINE_KEY bytes */
+    const char        *pointer;             /* a longer one, in Import.customer_names */
+  } key;
+} CustomerSlot;
+
 typedef struct
 {
   CohortEventImporter *self;
@@ -229,7 +243,10 @@ typedef struct
   int                  data_col;
   guint32             *column_attr;     /* per column: event_attributes.id, 0 = not an attribute */
   GHashTable          *attr_ids;        /* name -> id, for data members */
-  GHashTable          *customers;       /* identifier -> ordinal (gint64 boxed in pointer) */
+  CustomerSlot        *customers;       /* identifier -> ordinal, open addressing */
+  guint64              n_customers;
+  guint64              customer_slots;  /* a power of two */
+  GStringChunk        *customer_names;  /* the identifiers */
   JsonParser          *parser;
   GArray              *entries;         /* CohortAttrEntry */
   GPtrArray           *owned;           /* strings the entries point to */
@@ -263,6 +280,89 @@ mix64 (guint64 h)
 
 static void keys_insert (Import *im, guint64 key);
 
+/* Large tables are read at random: huge pages spare most TLB misses. */
+static gpointer
+alloc_table (gsize size)
+{
+  gpointer p = g_malloc0 (size);
+
+#ifdef MADV_HUGEPAGE
+  if (size >= 4 << 20)
+    {
+      guintptr start = ((guintptr) p + (2 << 20) - 1) & ~(guintptr) ((2 << 20) - 1);
+      guintptr end = ((guintptr) p + size) & ~(guintptr) ((2 << 20) - 1);
+
+      if (end > start)
+        madvise ((gpointer) start, end - start, MADV_HUGEPAGE);
+    }
+#endif
+  return p;
+}
+
+/* ---- the customers already resolved ------------------------------------ */
+
+static inline guint64
+hash_bytes (const char *s, gsize len)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guint8) s[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  return mix64 (h);
+}
+
+/* The slot of @key: its own, or the empty one where it belongs. */
+static inline CustomerSlot *
+customer_slot (Import *im, const char *key, gsize len, guint64 hash)
+{
+  guint64 mask = im->customer_slots - 1;
+
+  for (guint64 i = hash & mask;; i = (i + 1) & mask)
+    {
+      CustomerSlot *slot = &im->customers[i];
+
+      if (slot->ordinal == 0 ||
+          (slot->hash == hash && slot->len == len &&
+           memcmp (len <= INLINE_KEY ? slot->key.bytes : slot->key.pointer, key, len) == 0))
+        return slot;
+    }
+}
+
+static void
+customers_add (Import *im, const char *key, gsize len, gint64 ordinal)
+{
+  guint64 hash = hash_bytes (key, len);
+  CustomerSlot *slot;
+
+  if ((im->n_customers + 1) * 2 > im->customer_slots)
+    {
+      CustomerSlot *old = im->customers;
+      guint64 old_slots = im->customer_slots;
+
+      im->customer_slots = MAX (old_slots * 2, 1 << 12);
+      im->customers = alloc_table (im->customer_slots * sizeof (CustomerSlot));
+      for (guint64 i = 0; i < old_slots; i++)
+        if (old[i].ordinal != 0)
+          *customer_slot (im, old[i].len <= INLINE_KEY ? old[i].key.bytes : old[i].key.pointer,
+                          old[i].len, old[i].hash) = old[i];
+      g_free (old);
+    }
+  if (ordinal <= 0)   /* 0 marks an empty slot; ordinals are positive */
+    return;
+  slot = customer_slot (im, key, len, hash);
+  if (slot->ordinal == 0)
+    {
+      if (len <= INLINE_KEY)
+        memcpy (slot->key.bytes, key, len);
+      else
+        slot->key.pointer = g_string_chunk_insert_len (im->customer_names, key, (gssize) len);
+      slot->hash = hash;
+      slot->len = len;
+      im->n_customers++;
+    }
+  slot->ordinal = ordinal;
+}
+
 static void
 keys_grow (Import *im)
 {
@@ -270,7 +370,7 @@ keys_grow (Import *im)
   guint64 old_slots = im->key_slots;
 
   im->key_slots = MAX (old_slots * 2, 1 << 16);
-  im->keys = g_new0 (guint64, im->key_slots);
+  im->keys = alloc_table (im->key_slots * sizeof (guint64));
   im->n_keys = 0;
   for (guint64 i = 0; i < old_slots; i++)
     if (old[i] != 0)
@@ -485,13 +585,15 @@ resolve_customer (Import      *im,
                   char       **reason,
                   GError     **error)
 {
-  gpointer cached;
+  gsize len = strlen (value);
+  CustomerSlot *cached;
   gint64 ordinal = 0;
   gboolean as_email;
   sqlite3_stmt *stmt;
 
-  if (g_hash_table_lookup_extended (im->customers, value, NULL, &cached))
-    return (gint64) GPOINTER_TO_SIZE (cached);
+  if (im->customers != NULL &&
+      (cached = customer_slot (im, value, len, hash_bytes (value, len)))->ordinal != 0)
+    return cached->ordinal;
 
   if (im->customer_kind != CUSTOMER_BY_EMAIL)
     ordinal = lookup_customer (im, "SELECT ordinal FROM customers WHERE id = ?", value, error);
@@ -528,7 +630,7 @@ resolve_customer (Import      *im,
       im->self->customers_created++;
     }
 
-  g_hash_table_insert (im->customers, g_strdup (value), GSIZE_TO_POINTER ((gsize) ordinal));
+  customers_add (im, value, len, ordinal);
   return ordinal;
 }
 
@@ -870,13 +972,19 @@ import_row (Import    *im,
             GError   **error)
 {
   CohortCsvReader *r = im->reader;
-  g_autofree char *customer = NULL;
+  g_autofree char *stripped = NULL;
+  const char *customer;
+  gsize customer_len;
   const char *name, *time_text, *event_id = NULL;
   gsize name_len, time_len;
   gint64 ordinal, timestamp, key;
   sqlite3_stmt *stmt;
 
-  customer = g_strstrip (g_strdup (cohort_csv_reader_get_field (r, im->customer_col, NULL)));
+  /* Copied only to trim spaces around it */
+  customer = cohort_csv_reader_get_field (r, im->customer_col, NULL);
+  customer_len = strlen (customer);
+  if (customer_len > 0 && (g_ascii_isspace (customer[0]) || g_ascii_isspace (customer[customer_len - 1])))
+    customer = stripped = g_strstrip (g_strdup (customer));
   name = cohort_csv_reader_get_field (r, im->name_col, &name_len);
   time_text = cohort_csv_reader_get_field (r, im->time_col, &time_len);
   if (im->event_id_col >= 0)
@@ -1080,7 +1188,7 @@ begin_bulk (Import      *im,
   /* Sized for what is expected, so that the set rarely grows. */
   while (im->key_slots < (estimate + (guint64) existing) * 2)
     im->key_slots = MAX (im->key_slots * 2, 1 << 16);
-  im->keys = g_new0 (guint64, im->key_slots);
+  im->keys = alloc_table (im->key_slots * sizeof (guint64));
   stmt = cohort_workspace_prepare (im->ws, "SELECT dedupe FROM events", error);
   if (stmt == NULL)
     return FALSE;
@@ -1187,7 +1295,7 @@ run_internal (CohortEventImporter  *self,
   im.reader = reader;
   im.now = g_get_real_time () / G_USEC_PER_SEC;
   im.attr_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  im.customers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  im.customer_names = g_string_chunk_new (1 << 16);
   im.parser = json_parser_new_immutable ();
   im.entries = g_array_new (FALSE, FALSE, sizeof (CohortAttrEntry));
   im.owned = g_ptr_array_new_with_free_func (g_free);
@@ -1242,7 +1350,8 @@ out:
   cohort_workspace_exec (ws, "PRAGMA cache_size = -2000", NULL);
   g_free (im.column_attr);
   g_clear_pointer (&im.attr_ids, g_hash_table_unref);
-  g_clear_pointer (&im.customers, g_hash_table_unref);
+  g_free (im.customers);
+  g_clear_pointer (&im.customer_names, g_string_chunk_free);
   g_clear_object (&im.parser);
   g_clear_pointer (&im.entries, g_array_unref);
   g_clear_pointer (&im.owned, g_ptr_array_unref);
