@@ -43,6 +43,7 @@ struct _CohortCustomersView
    * a CohortCustomersSort, or an attribute's name. */
   int probed_key;
   const char *probed_attribute;
+  GtkColumnViewColumn *probed_column;
 
   GtkStack *stack;
   GtkSearchEntry *search_entry;
@@ -190,6 +191,7 @@ make_column (const char     *title,
 typedef struct
 {
   CohortCustomersView *view;
+  GtkColumnViewColumn *column;   /* owns the sorter, so this */
   int key;
   char *attribute;          /* for attribute columns */
 } SortKey;
@@ -210,39 +212,124 @@ note_key_cb (gconstpointer a,
 
   key->view->probed_key = key->key;
   key->view->probed_attribute = key->attribute;
+  key->view->probed_column = key->column;
   return -1;
 }
 
-/* @attribute: NULL for id and email, given by @sort. */
-static GtkSorter *
-make_sorter (CohortCustomersView *self,
-             CohortCustomersSort  sort,
-             const char          *attribute)
+/* Makes @column sortable. @attribute: NULL for id and email, given by @sort. */
+static void
+set_sorter (CohortCustomersView *self,
+            GtkColumnViewColumn *column,
+            CohortCustomersSort  sort,
+            const char          *attribute)
 {
+  g_autoptr(GtkSorter) sorter = NULL;
   SortKey *key = g_new0 (SortKey, 1);
 
   key->view = self;
+  key->column = column;
   key->key = sort;
   key->attribute = g_strdup (attribute);
 
-  return GTK_SORTER (gtk_custom_sorter_new (note_key_cb, key, (GDestroyNotify) sort_key_free));
+  sorter = GTK_SORTER (gtk_custom_sorter_new (note_key_cb, key, (GDestroyNotify) sort_key_free));
+  gtk_column_view_column_set_sorter (column, sorter);
+}
+
+/* Probes the column view's sorter: the primary column (NULL for none) and
+ * its order. */
+static GtkOrdering
+probe_sort (CohortCustomersView *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+
+  self->probed_key = -1;
+  self->probed_attribute = NULL;
+  self->probed_column = NULL;
+  /* Two different objects: a sorter finds any item equal to itself. */
+  return gtk_sorter_compare (sorter, self, self->column_view);
+}
+
+/* Keyboard. GTK 4.8's column headers take no focus (the header row may
+ * not, and the titles are not focusable): Tab could not reach them, so
+ * sorting needed a mouse. Each title becomes a focus stop, in column
+ * order, and Enter or Space on it sorts as a click does. The header row and
+ * its titles are GTK's own widgets: when they are not what 4.8 makes, this
+ * leaves them alone. */
+
+static gboolean
+title_key_pressed_cb (GtkEventControllerKey *controller,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      CohortCustomersView   *self)
+{
+  GtkWidget *title = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  g_autoptr(GtkColumnViewColumn) column = NULL;
+  guint position = 0;
+  GtkOrdering order;
+
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter &&
+      keyval != GDK_KEY_space && keyval != GDK_KEY_KP_Space)
+    return FALSE;
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+
+  /* The titles are in the order of the columns. */
+  for (GtkWidget *w = gtk_widget_get_prev_sibling (title); w != NULL; w = gtk_widget_get_prev_sibling (w))
+    position++;
+  column = g_list_model_get_item (gtk_column_view_get_columns (self->column_view), position);
+  if (column == NULL || gtk_column_view_column_get_sorter (column) == NULL)
+    return FALSE;
+
+  /* As a click: ascending, then the other way. */
+  order = probe_sort (self);
+  gtk_column_view_sort_by_column (self->column_view, column,
+                                  self->probed_column == column && order == GTK_ORDERING_SMALLER
+                                  ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+  self->probed_attribute = NULL;
+  self->probed_column = NULL;
+  return TRUE;
+}
+
+static void
+make_titles_focusable (CohortCustomersView *self)
+{
+  GType title_type = g_type_from_name ("GtkColumnViewTitle");
+  GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+  GtkWidget *title;
+
+  if (title_type == 0 || header == NULL)
+    return;
+  for (title = gtk_widget_get_first_child (header); title != NULL; title = gtk_widget_get_next_sibling (title))
+    if (!G_TYPE_CHECK_INSTANCE_TYPE (title, title_type))
+      return;
+
+  /* Focus may enter the header row, which is no stop itself. */
+  gtk_widget_set_can_focus (header, TRUE);
+  gtk_widget_set_focusable (header, FALSE);
+  for (title = gtk_widget_get_first_child (header); title != NULL; title = gtk_widget_get_next_sibling (title))
+    {
+      GtkEventController *keys;
+
+      if (g_object_get_data (G_OBJECT (title), "cohort-keyboard") != NULL)
+        continue;
+      g_object_set_data (G_OBJECT (title), "cohort-keyboard", GINT_TO_POINTER (TRUE));
+      gtk_widget_set_focusable (title, TRUE);
+      keys = gtk_event_controller_key_new ();
+      g_signal_connect_object (keys, "key-pressed", G_CALLBACK (title_key_pressed_cb), self, 0);
+      gtk_widget_add_controller (title, keys);
+    }
 }
 
 static void
 sorter_changed_cb (CohortCustomersView *self)
 {
-  GtkSorter *sorter;
   GtkOrdering order;
 
   if (self->model == NULL || self->column_view == NULL)
     return;
 
-  sorter = gtk_column_view_get_sorter (self->column_view);
-
-  self->probed_key = -1;
-  self->probed_attribute = NULL;
-  /* Two different objects: a sorter finds any item equal to itself. */
-  order = gtk_sorter_compare (sorter, self, self->column_view);
+  order = probe_sort (self);
 
   if (self->probed_key < 0 || order == GTK_ORDERING_EQUAL)
     cohort_customer_model_set_sort (self->model, COHORT_CUSTOMERS_SORT_ORDINAL, FALSE);
@@ -252,6 +339,7 @@ sorter_changed_cb (CohortCustomersView *self)
     cohort_customer_model_set_sort (self->model, self->probed_key, order == GTK_ORDERING_LARGER);
   /* Borrowed from the column's sorter: only good during the probe. */
   self->probed_attribute = NULL;
+  self->probed_column = NULL;
 }
 
 /* Columns */
@@ -283,12 +371,12 @@ show_column (CohortCustomersView *self,
   if (show)
     {
       GtkColumnViewColumn *column = make_column (name, COLUMN_ATTRIBUTE, name, type);
-      g_autoptr(GtkSorter) sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_ORDINAL, name);
 
       /* Sortable like id and email, by the attribute's values. */
-      gtk_column_view_column_set_sorter (column, sorter);
+      set_sorter (self, column, COHORT_CUSTOMERS_SORT_ORDINAL, name);
       g_object_set_data_full (G_OBJECT (column), "attribute", g_strdup (name), g_free);
       gtk_column_view_append_column (self->column_view, column);
+      make_titles_focusable (self);
       g_ptr_array_add (self->attribute_columns, column);
     }
   else
@@ -606,24 +694,21 @@ static void
 cohort_customers_view_init (CohortCustomersView *self)
 {
   GtkColumnViewColumn *column;
-  g_autoptr(GtkSorter) id_sorter = NULL;
-  g_autoptr(GtkSorter) email_sorter = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->attribute_columns = g_ptr_array_new_with_free_func (g_object_unref);
 
   column = make_column (_("ID"), COLUMN_ID, NULL, COHORT_ATTR_STRING);
-  id_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_ID, NULL);
-  gtk_column_view_column_set_sorter (column, id_sorter);
+  set_sorter (self, column, COHORT_CUSTOMERS_SORT_ID, NULL);
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
 
   column = make_column (_("Email"), COLUMN_EMAIL, NULL, COHORT_ATTR_STRING);
-  email_sorter = make_sorter (self, COHORT_CUSTOMERS_SORT_EMAIL, NULL);
-  gtk_column_view_column_set_sorter (column, email_sorter);
+  set_sorter (self, column, COHORT_CUSTOMERS_SORT_EMAIL, NULL);
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
+  make_titles_focusable (self);
 
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
                            G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);

@@ -299,6 +299,92 @@ test_sort_by_attribute (UiFixture     *f,
   g_free (got);
 }
 
+/* The title widget of @column in the header row (GTK's own widgets). */
+static GtkWidget *
+column_title (GtkColumnView       *column_view,
+              GtkColumnViewColumn *column)
+{
+  GListModel *columns = gtk_column_view_get_columns (column_view);
+  GtkWidget *title = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (column_view)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns) && title != NULL; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+      if (c == column)
+        return title;
+      title = gtk_widget_get_next_sibling (title);
+    }
+  return NULL;
+}
+
+static gboolean
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
+    }
+  return handled;
+}
+
+static void
+test_sort_with_keyboard (UiFixture     *f,
+                         gconstpointer  data)
+{
+  CohortCustomerModel *model;
+  GtkColumnView *column_view;
+  GListModel *columns;
+  GtkColumnViewColumn *column;
+  GtkWidget *title;
+  gpointer args[2];
+  char *got;
+
+  import_customers (f, cohort_window_get_workspace (f->window), 1, 12);
+  model = cohort_customers_view_get_model (customers_view (f));
+  column_view = VIEW_CHILD (customers_view (f), "column_view");
+  columns = gtk_column_view_get_columns (column_view);
+
+  /* Every column header is a focus stop, in column order, with its name. */
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, 5);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+
+      title = column_title (column_view, c);
+      g_assert_nonnull (title);
+      g_assert_true (gtk_widget_get_focusable (title));
+      g_assert_true (gtk_widget_grab_focus (title));
+      g_assert_true (gtk_widget_has_focus (title));
+    }
+
+  /* Enter on the total_spent header sorts by it; again, the other way. */
+  column = find_column (column_view, "total_spent");
+  title = column_title (column_view, column);
+  g_assert_true (press_key (title, GDK_KEY_Return));
+  args[0] = model;
+  args[1] = "total_spent";
+  g_assert_true (ui_wait_until (sorted_by, args));
+  /* (i * 37) % 1000: 37 74 111 148 185 222 259 296 333 370 407 444 */
+  got = ids (f, 2);
+  g_assert_cmpstr (got, ==, "c00001 c00002");
+  g_free (got);
+
+  g_assert_true (press_key (title, GDK_KEY_space));
+  ui_iterate ();
+  g_assert_true (ui_wait_until (sorted_by, args));
+  got = ids (f, 2);
+  g_assert_cmpstr (got, ==, "c00012 c00011");
+  g_free (got);
+}
+
 static void
 test_paging (UiFixture     *f,
              gconstpointer  data)
@@ -386,6 +472,8 @@ main (int   argc,
               ui_fixture_set_up, test_sort_and_search, ui_fixture_tear_down);
   g_test_add ("/ui/customers/sort-by-attribute", UiFixture, NULL,
               ui_fixture_set_up, test_sort_by_attribute, ui_fixture_tear_down);
+  g_test_add ("/ui/customers/sort-with-keyboard", UiFixture, NULL,
+              ui_fixture_set_up, test_sort_with_keyboard, ui_fixture_tear_down);
   g_test_add ("/ui/customers/paging", UiFixture, NULL,
               ui_fixture_set_up, test_paging, ui_fixture_tear_down);
   g_test_add ("/ui/customers/details-and-changes", UiFixture, NULL,
