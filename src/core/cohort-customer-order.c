@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gi18n.h>
 
 #include "cohort-column-private.h"
 #include "cohort-customer-order.h"
