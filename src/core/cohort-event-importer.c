@@ -964,6 +964,27 @@ add_pending (Import      *im,
   return TRUE;
 }
 
+/* cohort_value_parse_timestamp, without its strtod for the usual Unix
+ * seconds (up to 15 digits: exact, and within its range). */
+static inline gboolean
+parse_time (const char *text,
+            gsize       len,
+            gint64     *out)
+{
+  gint64 v = 0;
+
+  if (len == 0 || len > 15)
+    return cohort_value_parse_timestamp (text, len, out);
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return cohort_value_parse_timestamp (text, len, out);
+      v = v * 10 + (text[i] - '0');
+    }
+  *out = v;
+  return TRUE;
+}
+
 /* FALSE only on a fatal error; a rejected row sets *reason. */
 static gboolean
 import_row (Import    *im,
@@ -1002,7 +1023,7 @@ import_row (Import    *im,
       *reason = g_strdup (_("no event name"));
       return TRUE;
     }
-  if (!cohort_value_parse_timestamp (time_text, time_len, &timestamp))
+  if (!parse_time (time_text, time_len, &timestamp))
     {
       *column = im->time_col + 1;
       *reason = time_len == 0 ? g_strdup (_("no timestamp"))
