@@ -12,6 +12,7 @@
 #include "cohort-event-importer.h"
 #include "cohort-event-index.h"
 #include "cohort-events.h"
+#include "cohort-value.h"
 
 typedef struct
 {
@@ -613,6 +614,38 @@ test_import_bulk_chunks (Fixture *f, gconstpointer data)
                     ==, 6);   /* k1, k2 (by id and email), k3, k4 (by email, any case), new1, someone.new */
 }
 
+/* Unix seconds have a fast path: it must agree with the general parser. */
+static void
+test_import_timestamps (Fixture *f, gconstpointer data)
+{
+  static const char *const times[] = {
+    "0", "00042", "1700000000", "999999999999999", "1700000000.9", "-5", "2024-02-24T15:28:16Z",
+    "9999999999999999", "12a", "",
+  };
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp\n");
+  g_autoptr(CohortEventImporter) im = NULL;
+  guint64 accepted = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    g_string_append_printf (csv, "t%u,tick,%s\n", i, times[i]);
+  im = import (f, csv->str, TRUE, FALSE, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT coalesce ((SELECT e.timestamp FROM events e JOIN customers c "
+                                              "ON c.ordinal = e.customer WHERE c.id = 't%u'), -99)", i);
+      gint64 expected;
+
+      if (cohort_value_parse_timestamp (times[i], strlen (times[i]), &expected))
+        accepted++;
+      else
+        expected = -99;
+      g_assert_cmpint (query_int (f, sql), ==, expected);
+    }
+  g_assert_cmpuint (accepted, ==, 7);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, accepted);
+  g_assert_cmpuint (cohort_event_importer_get_n_rejected (im), ==, G_N_ELEMENTS (times) - accepted);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -625,6 +658,7 @@ main (int argc, char **argv)
   ADD ("/events/import/bad-mapping", test_import_bad_mapping);
   ADD ("/events/import/bulk", test_import_bulk);
   ADD ("/events/import/bulk-chunks", test_import_bulk_chunks);
+  ADD ("/events/import/timestamps", test_import_timestamps);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);
   ADD ("/events/damaged-sidecar", test_damaged_sidecar);
