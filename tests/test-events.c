@@ -646,6 +646,36 @@ test_import_timestamps (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cohort_event_importer_get_n_rejected (im), ==, G_N_ELEMENTS (times) - accepted);
 }
 
+/* On the bulk path, customers are looked up one by one when they far
+ * outnumber the file's rows (and all read at once otherwise). */
+static void
+test_import_bulk_many_customers (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_csv (f, "few.csv",
+                                     "customer,name,timestamp\n"
+                                     "m7,a,1\n"
+                                     "M9@EXAMPLE.COM,a,2\n"
+                                     "m4999@example.com,b,3\n"
+                                     "nobody,a,4\n"
+                                     "m7,a,1\n");
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autofree char *dump = NULL;
+
+  add_customers (f, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+                    "INSERT INTO customers (id, email, added_at, modified_at) "
+                    "SELECT 'm' || i, 'm' || i || '@example.com', 1, 1 FROM n");
+  im = run_with_limits (f->ws, path, 1, 2, FALSE);
+  g_assert_cmpuint (cohort_event_importer_get_rows (im), ==, 5);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 4);
+  g_assert_cmpuint (cohort_event_importer_get_duplicates (im), ==, 1);
+  g_assert_cmpuint (cohort_event_importer_get_customers_created (im), ==, 1);
+  dump = dump_events (f->ws);
+  g_assert_true (g_str_has_prefix (dump, "m4999 b 3 "));
+  g_assert_nonnull (strstr (dump, "\nm7 a 1 "));
+  g_assert_nonnull (strstr (dump, "\nm9 a 2 "));
+  g_assert_nonnull (strstr (dump, "\nnobody a 4 "));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -658,6 +688,7 @@ main (int argc, char **argv)
   ADD ("/events/import/bad-mapping", test_import_bad_mapping);
   ADD ("/events/import/bulk", test_import_bulk);
   ADD ("/events/import/bulk-chunks", test_import_bulk_chunks);
+  ADD ("/events/import/bulk-many-customers", test_import_bulk_many_customers);
   ADD ("/events/import/timestamps", test_import_timestamps);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);

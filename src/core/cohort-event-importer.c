@@ -1180,6 +1180,40 @@ import_records (Import        *im,
   return TRUE;
 }
 
+/* Fills the table of resolved customers with every identifier
+ * resolve_customer could look up: one scan instead of a query per new
+ * identifier. Ids are added last, so that they win over emails, as in
+ * resolve_customer; an email is found as it is written (any other case
+ * still goes through the query). */
+static gboolean
+preload_customers (Import  *im,
+                   GError **error)
+{
+  static const char *const queries[] = {
+    "SELECT ordinal, email FROM customers WHERE email IS NOT NULL",
+    "SELECT ordinal, id FROM customers WHERE id IS NOT NULL",
+  };
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      sqlite3_stmt *stmt;
+      int rc;
+
+      if ((q == 0 && im->customer_kind == CUSTOMER_BY_ID) || (q == 1 && im->customer_kind == CUSTOMER_BY_EMAIL))
+        continue;
+      stmt = cohort_workspace_prepare (im->ws, queries[q], error);
+      if (stmt == NULL)
+        return FALSE;
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        customers_add (im, (const char *) sqlite3_column_text (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1),
+                       sqlite3_column_int64 (stmt, 0));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return cohort_workspace_db_error (im->ws, error, _("finding a customer"));
+    }
+  return TRUE;
+}
+
 /* Decides the bulk path and, when taken, drops the indexes after loading
  * the existing events' keys. */
 static gboolean
@@ -1190,6 +1224,7 @@ begin_bulk (Import      *im,
   sqlite3_stmt *stmt;
   guint64 estimate = file_size / BYTES_PER_ROW_ESTIMATE;
   gint64 existing = 0;
+  gint64 lo = 1, hi = 1;
   int rc;
 
   stmt = cohort_workspace_prepare (im->ws, "SELECT coalesce (max (id), 0) FROM events", error);
@@ -1229,12 +1264,17 @@ begin_bulk (Import      *im,
     return FALSE;
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      im->bucket_base = sqlite3_column_int64 (stmt, 0);
-      im->bucket_width = ((guint64) sqlite3_column_int64 (stmt, 1) - (guint64) im->bucket_base) / N_BUCKETS + 1;
+      lo = sqlite3_column_int64 (stmt, 0);
+      hi = sqlite3_column_int64 (stmt, 1);
     }
   sqlite3_reset (stmt);
+  im->bucket_base = lo;
+  im->bucket_width = ((guint64) hi - (guint64) lo) / N_BUCKETS + 1;
   if (im->bucket_width == 0)
     return cohort_workspace_db_error (im->ws, error, _("reading customers"));
+  /* Not when the customers far outnumber the rows */
+  if ((guint64) hi - (guint64) lo < estimate && !preload_customers (im, error))
+    return FALSE;
   im->buckets = g_new0 (Bucket, N_BUCKETS);
   for (guint b = 0; b < N_BUCKETS; b++)
     {
