@@ -263,6 +263,7 @@ typedef struct
   guint64              bucket_width;    /* ordinals per bucket (the last one takes the rest) */
   guint64              n_pending;
   guint64              pending_bytes;
+  char                *batch_sql;       /* INSERT of INSERT_BATCH events */
 } Import;
 
 /* ---- the set of dedupe keys of a bulk import ---------------------------- */
@@ -883,6 +884,29 @@ sort_pending (const PendingEvent *events,
     order[i] = items[i].index;
 }
 
+/* Events per INSERT statement of flush_bucket: fewer statement runs. */
+#define INSERT_BATCH 32
+
+/* The INSERT of @n events (1 or INSERT_BATCH), prepared once. */
+static sqlite3_stmt *
+insert_statement (Import  *im,
+                  guint    n,
+                  GError **error)
+{
+  if (n == 1)
+    return cohort_workspace_prepare (im->ws, "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                     "VALUES (?, ?, ?, ?, ?)", error);
+  if (im->batch_sql == NULL)
+    {
+      GString *sql = g_string_new ("INSERT INTO events (customer, name, timestamp, attrs, dedupe) VALUES ");
+
+      for (guint i = 0; i < INSERT_BATCH; i++)
+        g_string_append (sql, i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)");
+      im->batch_sql = g_string_free (sql, FALSE);
+    }
+  return cohort_workspace_prepare (im->ws, im->batch_sql, error);
+}
+
 /* Inserts the events of @bucket, sorted by customer and time, and forgets them. */
 static gboolean
 flush_bucket (Import  *im,
@@ -892,33 +916,38 @@ flush_bucket (Import  *im,
   const PendingEvent *events = (const PendingEvent *) (gpointer) bucket->events->data;
   guint32 n = bucket->events->len;
   g_autofree guint32 *order = NULL;
-  sqlite3_stmt *stmt;
 
   if (n == 0)
     return TRUE;
   order = g_new (guint32, n);
   sort_pending (events, order, n);
 
-  stmt = cohort_workspace_prepare (im->ws, "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
-                                   "VALUES (?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  for (guint32 i = 0; i < n; i++)
+  for (guint32 i = 0, batch; i < n; i += batch)
     {
-      const PendingEvent *e = &events[order[i]];
-      const guint8 *data = bucket->arena->data + e->data;
+      sqlite3_stmt *stmt;
 
-      if (i % CHECK_EVERY_ROWS == 0 && g_cancellable_set_error_if_cancelled (im->cancellable, error))
+      batch = n - i >= INSERT_BATCH ? INSERT_BATCH : 1;
+      if (i % CHECK_EVERY_ROWS < batch && g_cancellable_set_error_if_cancelled (im->cancellable, error))
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, e->customer);
-      sqlite3_bind_text (stmt, 2, (const char *) data, (int) e->name_len, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, e->timestamp);
-      /* A non-NULL pointer: an event without attributes has an empty blob, not NULL. */
-      sqlite3_bind_blob (stmt, 4, data + e->name_len, (int) e->attrs_len, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 5, e->dedupe);
+      stmt = insert_statement (im, batch, error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint k = 0; k < batch; k++)
+        {
+          const PendingEvent *e = &events[order[i + k]];
+          const guint8 *data = bucket->arena->data + e->data;
+          int p = (int) k * 5;
+
+          sqlite3_bind_int64 (stmt, p + 1, e->customer);
+          sqlite3_bind_text (stmt, p + 2, (const char *) data, (int) e->name_len, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, p + 3, e->timestamp);
+          /* A non-NULL pointer: an event without attributes has an empty blob, not NULL. */
+          sqlite3_bind_blob (stmt, p + 4, data + e->name_len, (int) e->attrs_len, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, p + 5, e->dedupe);
+        }
       if (!step_done (im, stmt, N_("saving an event"), error))
         return FALSE;
-      im->self->imported++;
+      im->self->imported += batch;
     }
   g_array_set_size (bucket->events, 0);
   g_byte_array_set_size (bucket->arena, 0);
@@ -1425,6 +1454,7 @@ out:
         g_byte_array_unref (im.buckets[b].arena);
       }
   g_free (im.buckets);
+  g_free (im.batch_sql);
   return ok;
 }
 
