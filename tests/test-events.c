@@ -423,7 +423,7 @@ bulk_csv (const char *name, guint n)
   return csv;
 }
 
-/* A large file takes the bulk path (indexes dropped and rebuilt): the
+/* A large file takes the bulk path (dedupe index dropped, events sorted): the
  * result must be the same as row by row, duplicates included. */
 static void
 test_import_bulk (Fixture *f, gconstpointer data)
@@ -676,6 +676,39 @@ test_import_bulk_many_customers (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (dump, "\nnobody a 4 "));
 }
 
+static void
+cancel_when_read (guint64 rows, guint64 bytes, guint64 total_bytes, gpointer user_data)
+{
+  if (bytes == total_bytes)
+    g_cancellable_cancel (user_data);
+}
+
+/* Cancelled once every row is read, while the held events are inserted:
+ * nothing is kept. */
+static void
+test_import_bulk_cancel_late (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp\n");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (csv, "c%u,tick,%u\n", i % 300, i);
+  path = write_csv (f, "late.csv", csv->str);
+  im = cohort_event_importer_new (path);
+  cohort_event_importer_set_bulk_limits (im, 1, 0);
+  cohort_event_importer_set_progress_func (im, cancel_when_read, g_object_ref (cancellable), g_object_unref);
+  g_assert_false (cohort_event_importer_run (im, f->ws, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (cohort_event_importer_get_rows (im), ==, 5000);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM customers"), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -689,6 +722,7 @@ main (int argc, char **argv)
   ADD ("/events/import/bulk", test_import_bulk);
   ADD ("/events/import/bulk-chunks", test_import_bulk_chunks);
   ADD ("/events/import/bulk-many-customers", test_import_bulk_many_customers);
+  ADD ("/events/import/bulk-cancel-late", test_import_bulk_cancel_late);
   ADD ("/events/import/timestamps", test_import_timestamps);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);

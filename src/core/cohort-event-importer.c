@@ -19,7 +19,9 @@
 
 #define CHECK_EVERY_ROWS 4096
 /* A file this large (estimated rows) against this few existing events is
- * imported with the indexes dropped and rebuilt afterwards. */
+ * imported on the bulk path: the unique index of dedupe keys is dropped
+ * (repeats are found in memory) and the events are held, then inserted
+ * sorted by customer (see flush_pending). */
 #define BULK_MIN_ROWS 100000
 #define BYTES_PER_ROW_ESTIMATE 32
 /* A bulk import keeps up to this many events (or bytes of their names and
@@ -254,7 +256,7 @@ typedef struct
   gint64               now;
   CohortProgressFunc   progress_func;
   gpointer             progress_data;
-  gboolean             bulk;            /* indexes dropped: duplicates found with @keys */
+  gboolean             bulk;            /* dedupe index dropped: duplicates found with @keys */
   guint64             *keys;            /* open addressing set of dedupe keys (0 = empty) */
   guint64              n_keys;
   guint64              key_slots;       /* a power of two */
@@ -1243,8 +1245,8 @@ preload_customers (Import  *im,
   return TRUE;
 }
 
-/* Decides the bulk path and, when taken, drops the indexes after loading
- * the existing events' keys. */
+/* Decides the bulk path and, when taken, drops the unique index of dedupe
+ * keys after loading the existing events' keys. */
 static gboolean
 begin_bulk (Import      *im,
             guint64      file_size,
