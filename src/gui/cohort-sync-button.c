@@ -95,6 +95,9 @@ cohort_sync_button_init (CohortSyncButton *self)
   gtk_stack_add_named (self->stack, icon, "idle");
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->spinner), "busy");
   gtk_button_set_child (self->button, GTK_WIDGET (self->stack));
+  /* Header bars make only their direct button children flat; this one sits
+   * inside a bin, so it says so itself. */
+  gtk_widget_add_css_class (GTK_WIDGET (self->button), "flat");
   adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->button));
   g_signal_connect_swapped (self->button, "clicked", G_CALLBACK (clicked_cb), self);
 
