@@ -322,6 +322,8 @@ test_failures (Fixture       *f,
   RUN (f, &r, "sync");
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "deleted in Customer.io"));
+  /* …with what to type next. */
+  g_assert_nonnull (strstr (r.err, "cohort remote relink NAME|ID"));
   cli_result_clear (&r);
   RUN (f, &r, "remote", "relink", "Alpha");
   g_assert_cmpint (r.status, ==, 0);

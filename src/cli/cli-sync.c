@@ -199,6 +199,14 @@ cohort_cli_sync_run (CohortCli *cli, int argc, char **argv)
         g_printerr ("cohort: %s\n", (const char *) g_ptr_array_index (report->failures, i));
       if (report->cancelled)
         g_printerr ("%s\n", _("Sync cancelled: what was confirmed is kept; run it again to finish."));
+      for (guint i = 0; i < report->failures->len; i++)
+        if (g_str_has_suffix (g_ptr_array_index (report->failures, i),
+                              _("was deleted in Customer.io: publish it again or deactivate it")))
+          {
+            g_printerr ("%s\n", _("To publish a deleted segment again: cohort remote relink NAME|ID; "
+                                   "to keep it only here: cohort segments deactivate NAME|ID"));
+            break;
+          }
       return cohort_cli_fail_error (cli, error);
     }
   if (!json && report->done->len == 0 && (flags & COHORT_SYNC_PUSH) != 0)

@@ -1115,7 +1115,7 @@ mark_unlinked (Ctx   *ctx,
   gboolean ok;
 
   message = g_strdup_printf (_("“%s” was deleted in Customer.io: publish it again "
-                               "(cohort remote relink) or deactivate it"), item->name);
+                               "or deactivate it"), item->name);
   if (!cohort_workspace_begin (ctx->ws, NULL))
     return FALSE;
   ok = exec_with_segment (ctx->ws, "UPDATE sync_links SET state = 'unlinked' WHERE segment = ?",

@@ -409,16 +409,29 @@ show_report (CohortSyncDialog *self,
         subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " member",
                                                  "%" PRId64 " members", r->local_count),
                                     r->local_count);
-      else if (r->unknown > 0)
-        subtitle = g_strdup_printf (_("%" PRId64 " members here, %" PRId64
-                                      " in Customer.io: %" PRId64 " are people "
-                                      "Customer.io does not know (sync with “Also Add Members "
-                                      "as People” to send them)"),
-                                    r->local_count, r->remote_count, r->unknown);
       else
-        subtitle = g_strdup_printf (_("%" PRId64 " members here, %" PRId64
-                                      " in Customer.io"),
-                                    r->local_count, r->remote_count);
+        {
+          /* Translators: how many members a segment has on this computer */
+          g_autofree char *here = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " member here",
+                                                                "%" PRId64 " members here", r->local_count),
+                                                   r->local_count);
+
+          if (r->unknown > 0)
+            /* Translators: the first %s is "N members here"; then the count in
+             * Customer.io and how many of the members it does not know */
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%s, %" PRId64 " in Customer.io: %" PRId64 " is a person "
+                                                     "Customer.io does not know (sync with “Also Add Members "
+                                                     "as People” to send them)",
+                                                     "%s, %" PRId64 " in Customer.io: %" PRId64 " are people "
+                                                     "Customer.io does not know (sync with “Also Add Members "
+                                                     "as People” to send them)",
+                                                     r->unknown),
+                                        here, r->remote_count, r->unknown);
+          else
+            /* Translators: %s is "N members here", then the count in Customer.io */
+            subtitle = g_strdup_printf (_("%s, %" PRId64 " in Customer.io"), here, r->remote_count);
+        }
       add_row (self, self->segments_group, NULL, r->name, subtitle);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->segments_group),
