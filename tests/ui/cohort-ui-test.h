@@ -268,7 +268,7 @@ ui_address_readable (GArray    *ranges,
 }
 
 /* Reads raw memory on purpose: not instrumented. */
-__attribute__((no_sanitize_address)) static inline void
+__attribute__((no_sanitize ("address", "undefined"))) static inline void
 ui_ignore_glib_quark_block (void)
 {
   const char *first = g_quark_to_string (1);
@@ -300,7 +300,8 @@ ui_ignore_glib_quark_block (void)
       {
         const char *const *array = *(const char *const *const *) word;
 
-        if (ui_address_readable (readable, (guintptr) array, 3 * sizeof (gpointer)) &&
+        if ((guintptr) array % sizeof (gpointer) == 0 &&
+            ui_address_readable (readable, (guintptr) array, 3 * sizeof (gpointer)) &&
             array[1] == first && array[2] == second)
           __lsan_ignore_object (array);
       }
