@@ -104,6 +104,39 @@ replace_all (CohortCustomerModel *self,
 }
 
 static void start_order (CohortCustomerModel *self);
+static void cancel_order (CohortCustomerModel *self);
+
+/* Sorted by an attribute, or searching: the rows come in an order computed
+ * from the column index (a search there is one pass over the distinct ids
+ * and emails, where SQL's LIKE would scan every row again for each page). */
+static gboolean
+uses_order (CohortCustomerModel *self)
+{
+  return self->sort_attribute != NULL || self->search != NULL;
+}
+
+/* The field of that order (NULL: the order customers were added in). */
+static const char *
+order_field (CohortCustomerModel *self,
+             gboolean            *descending)
+{
+  if (self->sort_attribute != NULL)
+    {
+      *descending = self->attribute_descending;
+      return self->sort_attribute;
+    }
+  *descending = self->descending;
+  switch (self->sort)
+    {
+    case COHORT_CUSTOMERS_SORT_ID:
+      return "id";
+    case COHORT_CUSTOMERS_SORT_EMAIL:
+      return "email";
+    case COHORT_CUSTOMERS_SORT_ORDINAL:
+    default:
+      return NULL;
+    }
+}
 
 void
 cohort_customer_model_reload (CohortCustomerModel *self)
@@ -114,13 +147,16 @@ cohort_customer_model_reload (CohortCustomerModel *self)
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
 
-  if (self->sort_attribute != NULL)
+  if (uses_order (self))
     {
       /* The rows shown stay until the new order is there. */
       start_order (self);
       return;
     }
 
+  /* Back to SQL's order and count. */
+  cancel_order (self);
+  g_clear_pointer (&self->order, g_array_unref);
   old_n_items = self->n_items;
   forget_pages (self);
   replace_all (self, old_n_items, count_items (self));
@@ -271,7 +307,7 @@ page_read_cb (GObject      *source,
 
   /* Fewer customers than counted: someone else deleted some. */
   if ((missing || customers->len < request->items->len) &&
-      (self->sort_attribute == NULL || self->order_cancellable == NULL))
+      (!uses_order (self) || self->order_cancellable == NULL))
     queue_reload (self);
 }
 
@@ -348,7 +384,7 @@ order_computed_cb (GObject      *source,
   if (--self->n_pending == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 
-  if (request->generation != self->order_generation || self->sort_attribute == NULL)
+  if (request->generation != self->order_generation || !uses_order (self))
     return;
   g_clear_object (&self->order_cancellable);
 
@@ -392,9 +428,8 @@ start_order (CohortCustomerModel *self)
   g_weak_ref_init (&request->model, self);
   request->generation = self->order_generation;
   request->path = g_strdup (cohort_workspace_get_path (self->workspace));
-  request->field = g_strdup (self->sort_attribute);
+  request->field = g_strdup (order_field (self, &request->descending));
   request->search = g_strdup (self->search);
-  request->descending = self->attribute_descending;
 
   if (self->n_pending++ == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -664,7 +699,7 @@ cohort_customer_model_set_search (CohortCustomerModel *self,
 
   g_free (self->search);
   self->search = g_strdup (search);
-  /* Sorted by an attribute, the search is part of the order. */
+  /* The search is part of the order from the index. */
   cohort_customer_model_reload (self);
 }
 
@@ -681,21 +716,23 @@ cohort_customer_model_set_sort (CohortCustomerModel *self,
                                 CohortCustomersSort  sort,
                                 gboolean             descending)
 {
+  gboolean was_order;
+
   g_return_if_fail (COHORT_IS_CUSTOMER_MODEL (self));
 
   descending = !!descending;
   if (self->sort_attribute == NULL && self->sort == sort && self->descending == descending)
     return;
 
+  was_order = uses_order (self);
   self->sort = sort;
   self->descending = descending;
+  g_clear_pointer (&self->sort_attribute, g_free);
 
-  if (self->sort_attribute != NULL)
+  if (was_order || uses_order (self))
     {
-      /* Back to SQL: the count is SQL's too. */
-      g_clear_pointer (&self->sort_attribute, g_free);
-      cancel_order (self);
-      g_clear_pointer (&self->order, g_array_unref);
+      /* Into, within or out of an order from the index (back to SQL: the
+       * count is SQL's too). */
       cohort_customer_model_reload (self);
       return;
     }

@@ -66,6 +66,12 @@ loaded_item (GListModel *model,
   return item;
 }
 
+static gboolean
+not_loading (gpointer model)
+{
+  return !cohort_customer_model_get_loading (model);
+}
+
 static char *
 id_at (UiFixture *f,
        guint      position)
@@ -138,6 +144,22 @@ test_sort_and_search (UiFixture     *f,
   args[0] = customers (f);
   args[1] = GUINT_TO_POINTER (11);   /* person11, person110..119 */
   g_assert_true (ui_wait_until (n_items_is, args));
+  /* Found through the column index, still in the ID order asked for. */
+  g_assert_true (ui_wait_until (not_loading, customers (f)));
+  g_free (top);
+  top = id_at (f, 0);
+  g_assert_cmpstr (top, ==, "c00011");
+  g_free (bottom);
+  bottom = id_at (f, 10);
+  g_assert_cmpstr (bottom, ==, "c00119");
+  gtk_column_view_sort_by_column (column_view, id_column, GTK_SORT_DESCENDING);
+  ui_iterate ();
+  g_assert_true (ui_wait_until (not_loading, customers (f)));
+  g_free (top);
+  top = id_at (f, 0);
+  g_assert_cmpstr (top, ==, "c00119");
+  gtk_column_view_sort_by_column (column_view, id_column, GTK_SORT_ASCENDING);
+  ui_iterate ();
 
   gtk_editable_set_text (VIEW_CHILD (customers_view (f), "search_entry"), "nobody");
   args[1] = GUINT_TO_POINTER (0);
