@@ -475,7 +475,9 @@ test_import_bulk (Fixture *f, gconstpointer data)
 
     g_assert_cmpuint (cohort_event_importer_get_duplicates (small), ==, 1);
     g_assert_cmpuint (cohort_event_importer_get_imported (small), ==, 1);
-    g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
+    /* It took the bulk path too: no slow, uncancellable rebuild of the
+     * unique index just for two rows. */
+    g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
     g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, n + 2);
   }
   g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"visit\", \"count\": {\"operator\": \"eq\", \"value\": 131}}}"),
@@ -603,12 +605,15 @@ test_import_bulk_chunks (Fixture *f, gconstpointer data)
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 200);
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_customer'"), ==, 1);
 
-      /* The bulk workspace is sound, its index by customer included */
+      /* The bulk workspace is sound, its index by customer included (a
+       * small import after a bulk one takes the bulk path too: the unique
+       * index of dedupe keys is not there) */
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
       again = run_with_limits (f->ws, path, G_MAXUINT64, 0, FALSE);
       g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 0);
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
                        ==, 0);
-      g_assert_true (cohort_workspace_exec (f->ws, "DROP INDEX events_by_dedupe", NULL));
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
     }
   g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"buy\", \"count\": {\"operator\": \"gte\", \"value\": 1}}}"),
                     ==, 6);   /* k1, k2 (by id and email), k3, k4 (by email, any case), new1, someone.new */
@@ -679,8 +684,86 @@ test_import_bulk_many_customers (Fixture *f, gconstpointer data)
 static void
 cancel_when_read (guint64 rows, guint64 bytes, guint64 total_bytes, gpointer user_data)
 {
-  if (bytes == total_bytes)
+  /* Every row of the file below is read: the held events come next. */
+  if (rows >= 5000)
     g_cancellable_cancel (user_data);
+}
+
+typedef struct
+{
+  guint64 last_bytes;
+  guint64 total;
+  gboolean went_back;
+  guint n_after_read;   /* reports once every byte was read */
+  guint64 rows;
+} Progress;
+
+static void
+record_progress (guint64 rows, guint64 bytes, guint64 total_bytes, gpointer user_data)
+{
+  Progress *p = user_data;
+
+  if (bytes < p->last_bytes)
+    p->went_back = TRUE;
+  if (rows == p->rows)
+    p->n_after_read++;
+  p->last_bytes = bytes;
+  p->total = total_bytes;
+}
+
+/* A spreadsheet's apostrophe before an id ('0123) is dropped as the
+ * customer import drops it: the event finds that customer instead of
+ * creating a second one; spaces around it go too, on both paths. */
+static void
+test_import_apostrophe_ids (Fixture *f, gconstpointer data)
+{
+  add_customers (f, "INSERT INTO customers (id, email, added_at, modified_at) VALUES "
+                    "('0123', 'a@example.com', 0, 0), ('+4477', NULL, 0, 0)");
+  for (guint bulk = 0; bulk < 2; bulk++)
+    {
+      g_autofree char *p = write_csv (f, bulk ? "bulk.csv" : "rows.csv",
+                                      bulk ? "customer_id,name,timestamp\n'0123,login,10\n\"  '+4477 \",login,11\n"
+                                           : "customer_id,name,timestamp\n'0123,login,1\n\"  '+4477 \",login,2\n");
+      g_autoptr(CohortEventImporter) im = cohort_event_importer_new (p);
+      g_autoptr(GError) error = NULL;
+
+      if (bulk)
+        cohort_event_importer_set_bulk_limits (im, 1, 0);
+      g_assert_true (cohort_event_importer_run (im, f->ws, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 2);
+      g_assert_cmpuint (cohort_event_importer_get_customers_created (im), ==, 0);
+    }
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM customers"), ==, 2);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM events e JOIN customers c ON c.ordinal = e.customer "
+                                 "WHERE c.id = '0123'"), ==, 2);
+}
+
+/* On the bulk path the bar covers inserting the held events too: it never
+ * goes back, is not full before they are in, and is full at the end. */
+static void
+test_import_bulk_progress (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp\n");
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Progress progress = { 0, 0, FALSE, 0, 3000 };
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_printf (csv, "c%u,tick,%u\n", i % 300, i);
+  path = write_csv (f, "progress.csv", csv->str);
+  im = cohort_event_importer_new (path);
+  cohort_event_importer_set_bulk_limits (im, 1, 0);
+  cohort_event_importer_set_progress_func (im, record_progress, &progress, NULL);
+  g_assert_true (cohort_event_importer_run (im, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_event_importer_get_imported (im), ==, 3000);
+  g_assert_false (progress.went_back);
+  g_assert_cmpuint (progress.total, >, 0);
+  g_assert_cmpuint (progress.last_bytes, ==, progress.total);
+  /* Reports while inserting, after the last row was read. */
+  g_assert_cmpuint (progress.n_after_read, >, 1);
 }
 
 /* Cancelled once every row is read, while the held events are inserted:
@@ -722,6 +805,8 @@ main (int argc, char **argv)
   ADD ("/events/import/bulk", test_import_bulk);
   ADD ("/events/import/bulk-chunks", test_import_bulk_chunks);
   ADD ("/events/import/bulk-many-customers", test_import_bulk_many_customers);
+  ADD ("/events/import/bulk-progress", test_import_bulk_progress);
+  ADD ("/events/import/apostrophe-ids", test_import_apostrophe_ids);
   ADD ("/events/import/bulk-cancel-late", test_import_bulk_cancel_late);
   ADD ("/events/import/timestamps", test_import_timestamps);
   ADD ("/events/evaluate", test_evaluate);

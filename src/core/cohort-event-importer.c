@@ -451,10 +451,11 @@ map_columns (Import   *im,
       im->customer_col = find_header (header, n, im->self->customer_column);
       if (im->customer_col < 0)
         {
+          g_autofree char *columns = g_strjoinv (", ", (char **) header);
+
           g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_BAD_MAPPING,
                        _("%s: there is no column “%s” (the columns are: %s)"),
-                       im->self->path, im->self->customer_column,
-                       g_strjoinv (", ", (char **) header));
+                       im->self->path, im->self->customer_column, columns);
           return FALSE;
         }
       im->customer_kind = strstr (lower, "mail") ? CUSTOMER_BY_EMAIL : CUSTOMER_BY_EITHER;
@@ -1032,11 +1033,16 @@ import_row (Import    *im,
   gint64 ordinal, timestamp, key;
   sqlite3_stmt *stmt;
 
-  /* Copied only to trim spaces around it */
-  customer = cohort_csv_reader_get_field (r, im->customer_col, NULL);
-  customer_len = strlen (customer);
-  if (customer_len > 0 && (g_ascii_isspace (customer[0]) || g_ascii_isspace (customer[customer_len - 1])))
-    customer = stripped = g_strstrip (g_strdup (customer));
+  /* Cleaned as the customer import does (spaces, a spreadsheet's
+   * apostrophe); copied only when that changed it. */
+  {
+    const char *cell = cohort_csv_reader_get_field (r, im->customer_col, &customer_len);
+
+    customer = cell;
+    cohort_value_clean_identifier (&customer, &customer_len);
+    if (customer != cell || customer[customer_len] != '\0')
+      customer = stripped = g_strndup (customer, customer_len);
+  }
   name = cohort_csv_reader_get_field (r, im->name_col, &name_len);
   time_text = cohort_csv_reader_get_field (r, im->time_col, &time_len);
   if (im->event_id_col >= 0)
@@ -1157,12 +1163,38 @@ add_rejection (CohortEventImporter *self,
     g_free (reason);
 }
 
+/* A bulk import inserts the events it held after the last row is read,
+ * which takes about as long again: its progress gives reading this share of
+ * the bar and inserting the rest (see end_bulk). */
+#define BULK_READ_SHARE 0.6
+
 static void
 report_progress (Import *im)
 {
-  if (im->progress_func)
-    im->progress_func (im->self->rows, cohort_csv_reader_get_bytes_read (im->reader),
-                       cohort_csv_reader_get_total_bytes (im->reader), im->progress_data);
+  guint64 bytes, total;
+
+  if (im->progress_func == NULL)
+    return;
+  bytes = cohort_csv_reader_get_bytes_read (im->reader);
+  total = cohort_csv_reader_get_total_bytes (im->reader);
+  if (im->bulk && total > 0)
+    bytes = (guint64) ((double) MIN (bytes, total) * BULK_READ_SHARE);
+  im->progress_func (im->self->rows, bytes, total, im->progress_data);
+}
+
+static void
+report_insert_progress (Import  *im,
+                        guint64  inserted,
+                        guint64  held)
+{
+  guint64 total;
+  double share;
+
+  if (im->progress_func == NULL || held == 0)
+    return;
+  total = cohort_csv_reader_get_total_bytes (im->reader);
+  share = BULK_READ_SHARE + (1.0 - BULK_READ_SHARE) * (double) inserted / (double) held;
+  im->progress_func (im->self->rows, (guint64) ((double) total * share), total, im->progress_data);
 }
 
 static gboolean
@@ -1256,6 +1288,7 @@ begin_bulk (Import      *im,
   guint64 estimate = file_size / BYTES_PER_ROW_ESTIMATE;
   gint64 existing = 0;
   gint64 lo = 1, hi = 1;
+  gboolean have_dedupe_index = FALSE;
   int rc;
 
   stmt = cohort_workspace_prepare (im->ws, "SELECT coalesce (max (id), 0) FROM events", error);
@@ -1264,11 +1297,20 @@ begin_bulk (Import      *im,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     existing = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
-  if (estimate < im->self->bulk_min_rows || (guint64) existing > estimate * 2)
-    /* Row by row: repeats are found by the unique index (left out by an
-     * earlier bulk import). */
-    return cohort_workspace_exec (im->ws, "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe "
-                                  "ON events (dedupe)", error);
+  /* Row by row only for a small file while the unique index of dedupe keys
+   * is there: it finds the repeats. After a bulk import that index is left
+   * out, and building it again (seconds for millions of events, in one
+   * statement that cannot be cancelled) costs more than the bulk path, which
+   * keeps the index by customer and only reads the existing keys. */
+  stmt = cohort_workspace_prepare (im->ws, "SELECT count (*) FROM sqlite_master "
+                                   "WHERE type = 'index' AND name = 'events_by_dedupe'", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    have_dedupe_index = sqlite3_column_int (stmt, 0) > 0;
+  sqlite3_reset (stmt);
+  if (estimate < im->self->bulk_min_rows && have_dedupe_index)
+    return TRUE;
 
   g_debug ("Bulk event import: about %" PRIu64 " rows, %" PRId64 " events already",
            estimate, existing);
@@ -1300,6 +1342,12 @@ begin_bulk (Import      *im,
     }
   sqlite3_reset (stmt);
   im->bucket_base = lo;
+  /* An import into a workspace with few customers creates most of them
+   * (their ordinals follow hi): spread the buckets over the customers it is
+   * likely to create too (about ten events each), so that they do not all
+   * land in the last bucket. */
+  if ((guint64) hi - (guint64) lo < estimate / 16)
+    hi += (gint64) (estimate / 10);
   im->bucket_width = ((guint64) hi - (guint64) lo) / N_BUCKETS + 1;
   if (im->bucket_width == 0)
     return cohort_workspace_db_error (im->ws, error, _("reading customers"));
@@ -1323,9 +1371,20 @@ static gboolean
 end_bulk (Import  *im,
           GError **error)
 {
-  if (!im->bulk)
+  guint64 held, inserted = 0;
+
+  if (!im->bulk || im->buckets == NULL)
     return TRUE;
-  return flush_pending (im, error);
+  held = im->n_pending;
+  for (guint b = 0; b < N_BUCKETS; b++)
+    {
+      inserted += im->buckets[b].events->len;
+      if (!flush_bucket (im, &im->buckets[b], error))
+        return FALSE;
+      report_insert_progress (im, inserted, held);
+    }
+  im->n_pending = im->pending_bytes = 0;
+  return TRUE;
 }
 
 static gboolean
@@ -1425,7 +1484,11 @@ run_internal (CohortEventImporter  *self,
       !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
     goto rollback;
   if (!cohort_workspace_commit (ws, error))
-    goto out;
+    {
+      /* Rolled back: nothing was kept. */
+      self->imported = self->customers_created = 0;
+      goto out;
+    }
   g_debug ("Event import: rows %.2f s, end %.2f s, commit %.2f s",
            (t_rows - t_start) / 1e6, (t_index - t_rows) / 1e6,
            (g_get_monotonic_time () - t_index) / 1e6);

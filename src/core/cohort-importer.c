@@ -1079,8 +1079,7 @@ import_row (Import  *im,
   if (im->m.id_column >= 0)
     {
       id = cohort_csv_reader_get_field (im->reader, (guint) im->m.id_column, &id_len);
-      trim (&id, &id_len);
-      strip_apostrophe (&id, &id_len);
+      cohort_value_clean_identifier (&id, &id_len);
     }
   if (im->m.email_column >= 0)
     {

@@ -12,6 +12,7 @@
 #include "cohort-csv-reader.h"
 #include "cohort-evaluator.h"
 #include "cohort-members.h"
+#include "cohort-value.h"
 #include "cohort-outbox.h"
 #include "cohort-segment.h"
 
@@ -378,15 +379,15 @@ find_identity_column (const char *const *header,
   return -1;
 }
 
-/* A cell as an identifier: trimmed, without Shopify's protecting apostrophe. */
+/* A cell as an identifier, cleaned as every import does. */
 static char *
 identifier_from_cell (const char *cell)
 {
-  char *s = g_strstrip (g_strdup (cell ? cell : ""));
+  const char *s = cell != NULL ? cell : "";
+  gsize len = strlen (s);
 
-  if (s[0] == '\'' && s[1] != '\0')
-    memmove (s, s + 1, strlen (s));
-  return s;
+  cohort_value_clean_identifier (&s, &len);
+  return g_strndup (s, len);
 }
 
 gboolean

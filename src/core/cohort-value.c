@@ -11,6 +11,30 @@
 
 #include "cohort-value.h"
 
+static inline gboolean
+is_blank (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+gboolean
+cohort_value_clean_identifier (const char **s,
+                               gsize       *len)
+{
+  while (*len > 0 && is_blank (**s))
+    (*s)++, (*len)--;
+  while (*len > 0 && is_blank ((*s)[*len - 1]))
+    (*len)--;
+  if (*len >= 2 && (*s)[0] == '\'' &&
+      (g_ascii_isdigit ((*s)[1]) || (*s)[1] == '+' || (*s)[1] == '-'))
+    {
+      (*s)++;
+      (*len)--;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 cohort_value_is_missing (const char *text)
 {

@@ -32,6 +32,13 @@ gboolean   cohort_value_parse_number       (const char *text,
 gboolean   cohort_value_parse_timestamp    (const char *text,
                                             gsize       len,
                                             gint64     *out);
+/* A customer id or email as written in a cell, made the one every import
+ * matches on: spaces, tabs and line ends around it go, and so does the
+ * apostrophe spreadsheets (and Shopify) put before numbers kept as text
+ * ('012345, '+1 555 0100). Moves *s and shortens *len; returns whether an
+ * apostrophe went. */
+gboolean   cohort_value_clean_identifier   (const char **s,
+                                            gsize       *len);
 /* true/yes/1 and false/no/0, case-insensitive. */
 CohortBool cohort_value_parse_bool         (const char *text,
                                             gsize       len);
