@@ -310,6 +310,9 @@ struct _CohortConditionRow
   GtkDropDown *segment_dropdown;
   GtkEntry *event_entry;
   GtkEntry *json_entry;
+  GtkBox *sample_box;
+  GtkSpinButton *percent_spin;
+  GtkEntry *salt_entry;
   GtkButton *remove_button;
   GtkBox *op_box;
   GtkDropDown *op_dropdown;
@@ -533,6 +536,16 @@ update_kind (CohortConditionRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->event_entry), kind == COHORT_CONDITION_EVENT);
   gtk_widget_set_visible (GTK_WIDGET (self->event_box), kind == COHORT_CONDITION_EVENT);
   gtk_widget_set_visible (GTK_WIDGET (self->json_entry), kind == COHORT_CONDITION_JSON);
+  gtk_widget_set_visible (GTK_WIDGET (self->sample_box), kind == COHORT_CONDITION_SAMPLE);
+  /* A new sample gets its own seed, so two samples are independent unless
+   * the user gives them the same one. */
+  if (kind == COHORT_CONDITION_SAMPLE && !self->loading &&
+      *gtk_editable_get_text (GTK_EDITABLE (self->salt_entry)) == '\0')
+    {
+      g_autofree char *seed = g_strdup_printf ("%08x", g_random_int ());
+
+      gtk_editable_set_text (GTK_EDITABLE (self->salt_entry), seed);
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), self->where_rows->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->where_label), self->where_rows->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->count_spin), TRUE);
@@ -1180,6 +1193,30 @@ is_segment_node (JsonNode *node,
   return TRUE;
 }
 
+/* {"sample": {"percent": integer 0..100, "salt": string}} and nothing more. */
+static gboolean
+is_sample_node (JsonNode *node)
+{
+  JsonObject *o, *sample;
+  JsonNode *percent, *salt;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  o = json_node_get_object (node);
+  if (json_object_get_size (o) != 1 || !json_object_has_member (o, "sample") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "sample")))
+    return FALSE;
+  sample = json_object_get_object_member (o, "sample");
+  percent = json_object_get_member (sample, "percent");
+  salt = json_object_get_member (sample, "salt");
+  return json_object_get_size (sample) == 2 &&
+         percent != NULL && JSON_NODE_HOLDS_VALUE (percent) &&
+         json_node_get_value_type (percent) == G_TYPE_INT64 &&
+         json_node_get_int (percent) >= 0 && json_node_get_int (percent) <= 100 &&
+         salt != NULL && JSON_NODE_HOLDS_VALUE (salt) &&
+         json_node_get_value_type (salt) == G_TYPE_STRING;
+}
+
 void
 cohort_condition_row_load (CohortConditionRow *self,
                            JsonNode           *node)
@@ -1219,6 +1256,14 @@ cohort_condition_row_load (CohortConditionRow *self,
     {
       kind = COHORT_CONDITION_EVENT;
       load_event (self, json_object_get_object_member (o, "event"));
+    }
+  else if (is_sample_node (node))
+    {
+      JsonObject *sample = json_object_get_object_member (o, "sample");
+
+      kind = COHORT_CONDITION_SAMPLE;
+      gtk_spin_button_set_value (self->percent_spin, (double) json_object_get_int_member (sample, "percent"));
+      gtk_editable_set_text (GTK_EDITABLE (self->salt_entry), json_object_get_string_member (sample, "salt"));
     }
   else if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     /* A draft that was not valid JSON (see to_json). */
@@ -1269,6 +1314,17 @@ cohort_condition_row_to_json (CohortConditionRow *self)
 
     case COHORT_CONDITION_EVENT:
       return event_to_json (self);
+
+    case COHORT_CONDITION_SAMPLE:
+      {
+        JsonObject *sample = json_object_new ();
+        JsonNode *sn = json_node_new (JSON_NODE_OBJECT);
+
+        json_object_set_int_member (sample, "percent", gtk_spin_button_get_value_as_int (self->percent_spin));
+        json_object_set_string_member (sample, "salt", gtk_editable_get_text (GTK_EDITABLE (self->salt_entry)));
+        json_node_take_object (sn, sample);
+        return wrap ("sample", sn);
+      }
 
     case COHORT_CONDITION_JSON:
     default:
@@ -1527,6 +1583,9 @@ cohort_condition_row_class_init (CohortConditionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, segment_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, event_entry);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, json_entry);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, sample_box);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, percent_spin);
+  gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, salt_entry);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, op_box);
   gtk_widget_class_bind_template_child (widget_class, CohortConditionRow, op_dropdown);
@@ -1604,6 +1663,8 @@ cohort_condition_row_new (CohortCriteriaContext *ctx,
   g_signal_connect_object (self->segment_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->event_entry, "changed", G_CALLBACK (event_name_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->json_entry, "changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->percent_spin, "value-changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->salt_entry, "changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->performed_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->count_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->count_spin, "value-changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);

@@ -647,6 +647,30 @@ test_segments_and_none (Fixture       *f,
 
 /* What the rows cannot show in editors stays as JSON, unchanged; a
  * reference cycle is refused. */
+/* A new Random sample row gets its own seed; its percent drives the count. */
+static void
+test_sample_row (Fixture       *f,
+                 gconstpointer  data)
+{
+  CohortConditionRow *row = add_condition (root (f));
+  g_autofree char *json = NULL;
+
+  choose (ROW_CHILD (row, "kind_dropdown"), "Random sample");
+  g_assert_cmpint (cohort_condition_row_get_kind (row), ==, COHORT_CONDITION_SAMPLE);
+  g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "sample_box")));
+  g_assert_cmpuint (strlen (gtk_editable_get_text (ROW_CHILD (row, "salt_entry"))), ==, 8);
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "percent_spin"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Percent of customers");
+
+  gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 100);
+  assert_count (f, 20);
+  screenshot (f, "criteria-builder-sample");
+  gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 0);
+  assert_count (f, 0);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_nonnull (strstr (json, "{\"sample\":{\"percent\":0,\"salt\":\""));
+}
+
 static void
 test_custom_and_cycle (Fixture       *f,
                        gconstpointer  data)
@@ -662,12 +686,26 @@ test_custom_and_cycle (Fixture       *f,
 
   g_assert_true (cohort_criteria_builder_paste_text (f->builder, custom, NULL));
   g_assert_cmpint (cohort_condition_group_get_mode (root (f)), ==, COHORT_GROUP_ANY);
-  g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 0))),
-                   ==, COHORT_CONDITION_JSON);
+  /* A sample is a row of its own kind; what has no row kind stays JSON. */
+  row = COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 0));
+  g_assert_cmpint (cohort_condition_row_get_kind (row), ==, COHORT_CONDITION_SAMPLE);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (ROW_CHILD (row, "percent_spin")), ==, 10);
+  g_assert_cmpstr (gtk_editable_get_text (ROW_CHILD (row, "salt_entry")), ==, "spring");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "salt_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Seed");
   g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 1))),
                    ==, COHORT_CONDITION_JSON);
   json = cohort_criteria_builder_dup_json (f->builder);
   g_assert_cmpstr (json, ==, custom);
+
+  /* Edited through the row: 25 %, another seed. */
+  gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 25);
+  gtk_editable_set_text (ROW_CHILD (row, "salt_entry"), "autumn");
+  ui_iterate ();
+  g_free (json);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_nonnull (strstr (json, "{\"sample\":{\"percent\":25,\"salt\":\"autumn\"}}"));
+  g_assert_true (cohort_criteria_builder_paste_text (f->builder, custom, NULL));
+  row = NULL;
 
   /* "Other rules" refers to this segment; this one may not refer back. */
   ref = g_strdup_printf ("{\"segment\": {\"id\": %" G_GINT64_FORMAT "}}", cohort_segment_get_id (f->segment));
@@ -834,6 +872,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/paste", Fixture, NULL, set_up, test_paste, tear_down);
   g_test_add ("/ui/criteria-builder/event-row", Fixture, NULL, set_up, test_event_row, tear_down);
   g_test_add ("/ui/criteria-builder/segments-and-none", Fixture, NULL, set_up, test_segments_and_none, tear_down);
+  g_test_add ("/ui/criteria-builder/sample-row", Fixture, NULL, set_up, test_sample_row, tear_down);
   g_test_add ("/ui/criteria-builder/custom-and-cycle", Fixture, NULL, set_up, test_custom_and_cycle, tear_down);
   g_test_add ("/ui/criteria-builder/page", Fixture, NULL, set_up, test_page, tear_down);
   g_test_add ("/ui/criteria-builder/leave-asks", Fixture, NULL, set_up, test_leave_asks, tear_down);
