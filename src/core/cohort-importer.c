@@ -247,38 +247,6 @@ cohort_importer_get_delimiter (CohortImporter *self)
 
 /* ---- Values ---------------------------------------------------------- */
 
-static inline gboolean
-is_space (char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static void
-trim (const char **s,
-      gsize       *len)
-{
-  while (*len > 0 && is_space (**s))
-    (*s)++, (*len)--;
-  while (*len > 0 && is_space ((*s)[*len - 1]))
-    (*len)--;
-}
-
-/* Spreadsheets (and Shopify) mark numbers kept as text with a leading
- * apostrophe: '012345, '+1 555 0100. */
-static inline gboolean
-strip_apostrophe (const char **s,
-                  gsize       *len)
-{
-  if (*len >= 2 && (*s)[0] == '\'' &&
-      (g_ascii_isdigit ((*s)[1]) || (*s)[1] == '+' || (*s)[1] == '-'))
-    {
-      (*s)++;
-      (*len)--;
-      return TRUE;
-    }
-  return FALSE;
-}
-
 /* ---- Type detection -------------------------------------------------- */
 
 typedef struct
@@ -320,7 +288,7 @@ stats_add (TypeStats  *st,
   if (len == 0)
     return;
   st->nonempty++;
-  if (strip_apostrophe (&s, &len))
+  if (cohort_value_strip_apostrophe (&s, &len))
     st->apostrophe++;
   if (cohort_value_parse_number (s, len, &number))
     {
@@ -917,7 +885,7 @@ row_values (Import  *im,
         }
       if (im->m.roles[i] != COHORT_IMPORT_ROLE_ATTRIBUTE)
         continue;
-      strip_apostrophe (&s, &len);
+      cohort_value_strip_apostrophe (&s, &len);
       if (len == 0)
         continue;
       if (im->m.types[i] == COHORT_ATTR_TIMESTAMP)
@@ -952,7 +920,7 @@ cleared_in_row (Import  *im,
   if (attr > im->max_attr || (col = im->col_of_attr[attr]) < 0)
     return FALSE;
   s = cohort_csv_reader_get_field (im->reader, (guint) col, &len);
-  strip_apostrophe (&s, &len);
+  cohort_value_strip_apostrophe (&s, &len);
   return len == 0;
 }
 
@@ -1084,7 +1052,7 @@ import_row (Import  *im,
   if (im->m.email_column >= 0)
     {
       email = cohort_csv_reader_get_field (im->reader, (guint) im->m.email_column, &email_len);
-      trim (&email, &email_len);
+      cohort_value_trim (&email, &email_len);
     }
   if (id_len == 0 && email_len == 0)
     {

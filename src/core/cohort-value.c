@@ -17,14 +17,20 @@ is_blank (char c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-gboolean
-cohort_value_clean_identifier (const char **s,
-                               gsize       *len)
+void
+cohort_value_trim (const char **s,
+                   gsize       *len)
 {
   while (*len > 0 && is_blank (**s))
     (*s)++, (*len)--;
   while (*len > 0 && is_blank ((*s)[*len - 1]))
     (*len)--;
+}
+
+gboolean
+cohort_value_strip_apostrophe (const char **s,
+                               gsize       *len)
+{
   if (*len >= 2 && (*s)[0] == '\'' &&
       (g_ascii_isdigit ((*s)[1]) || (*s)[1] == '+' || (*s)[1] == '-'))
     {
@@ -33,6 +39,14 @@ cohort_value_clean_identifier (const char **s,
       return TRUE;
     }
   return FALSE;
+}
+
+gboolean
+cohort_value_clean_identifier (const char **s,
+                               gsize       *len)
+{
+  cohort_value_trim (s, len);
+  return cohort_value_strip_apostrophe (s, len);
 }
 
 gboolean

@@ -39,6 +39,12 @@ gboolean   cohort_value_parse_timestamp    (const char *text,
  * apostrophe went. */
 gboolean   cohort_value_clean_identifier   (const char **s,
                                             gsize       *len);
+/* The two halves of that: spaces, tabs and line ends around a cell; the
+ * apostrophe before a number kept as text (returns whether it went). */
+void       cohort_value_trim               (const char **s,
+                                            gsize       *len);
+gboolean   cohort_value_strip_apostrophe   (const char **s,
+                                            gsize       *len);
 /* true/yes/1 and false/no/0, case-insensitive. */
 CohortBool cohort_value_parse_bool         (const char *text,
                                             gsize       len);

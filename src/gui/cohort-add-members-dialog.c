@@ -114,6 +114,17 @@ show_result (CohortAddMembersDialog    *self,
 }
 
 static void
+show_add_error (CohortAddMembersDialog *self,
+                 const char             *message)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Add Customers"),
+                                              message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 add_clicked_cb (CohortAddMembersDialog *self)
 {
   g_auto(CohortMembersResult) result = { 0, };
@@ -128,11 +139,7 @@ add_clicked_cb (CohortAddMembersDialog *self)
   if (!cohort_members_add (self->workspace, cohort_segment_get_id (self->segment),
                            identifiers, &result, &error))
     {
-      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Add Customers"),
-                                                  error->message);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
+      show_add_error (self, error->message);
       return;
     }
 
@@ -194,16 +201,6 @@ set_busy (CohortAddMembersDialog *self,
                                   busy ? "add.cancel-file" : "window.close");
 }
 
-static void
-show_file_error (CohortAddMembersDialog *self,
-                 const char             *message)
-{
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Add Customers"),
-                                              message);
-
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
 
 static void
 add_file_done_cb (GObject      *source,
@@ -226,7 +223,7 @@ add_file_done_cb (GObject      *source,
     {
       set_busy (self, FALSE);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_file_error (self, error->message);
+        show_add_error (self, error->message);
       return;
     }
 
@@ -269,7 +266,7 @@ cohort_add_members_dialog_add_file (CohortAddMembersDialog *self,
     return;
   if (!g_file_is_native (file))
     {
-      show_file_error (self, _("The file is not on this computer"));
+      show_add_error (self, _("The file is not on this computer"));
       return;
     }
 

@@ -103,6 +103,21 @@ replace_all (CohortCustomerModel *self,
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_n_items);
 }
 
+/* Pages and orders being read in threads: :loading follows their count. */
+static void
+loading_started (CohortCustomerModel *self)
+{
+  if (self->n_pending++ == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+loading_done (CohortCustomerModel *self)
+{
+  if (--self->n_pending == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
 static void start_order (CohortCustomerModel *self);
 static void cancel_order (CohortCustomerModel *self);
 
@@ -284,8 +299,7 @@ page_read_cb (GObject      *source,
   if (self == NULL)
     return;
 
-  if (--self->n_pending == 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  loading_done (self);
 
   if (request->generation != self->generation)
     return;
@@ -381,8 +395,7 @@ order_computed_cb (GObject      *source,
   if (self == NULL)
     return;
 
-  if (--self->n_pending == 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  loading_done (self);
 
   if (request->generation != self->order_generation || !uses_order (self))
     return;
@@ -431,8 +444,7 @@ start_order (CohortCustomerModel *self)
   request->field = g_strdup (order_field (self, &request->descending));
   request->search = g_strdup (self->search);
 
-  if (self->n_pending++ == 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  loading_started (self);
 
   task = g_task_new (NULL, self->order_cancellable, order_computed_cb, NULL);
   g_task_set_source_tag (task, start_order);
@@ -480,8 +492,7 @@ load_page (CohortCustomerModel *self,
       g_array_append_vals (request->ordinals, &g_array_index (self->order, guint32, first), n);
     }
 
-  if (self->n_pending++ == 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  loading_started (self);
 
   task = g_task_new (NULL, self->cancellable, page_read_cb, NULL);
   g_task_set_source_tag (task, load_page);
