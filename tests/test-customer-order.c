@@ -15,59 +15,20 @@
 #include "cohort-customers.h"
 #include "cohort-value.h"
 #include "cohort-test-customers.h"
+#include "cohort-test-workspace.h"
 
-typedef struct
-{
-  char            *dir;
-  char            *path;
-  CohortWorkspace *ws;
-} Fixture;
+typedef TestWorkspace Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("cohort-order-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "workspace.cohort", NULL);
-  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, &error);
-  g_assert_no_error (error);
+  test_workspace_open (f, "cohort-order-XXXXXX");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
-  g_autofree char *index = cohort_column_index_sidecar_path (f->path);
-
-  cohort_column_index_forget (f->path, TRUE);
-  g_assert_finalize_object (f->ws);
-  g_remove (f->path);
-  g_remove (wal);
-  g_remove (shm);
-  g_remove (index);
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
-  g_free (f->dir);
-  g_free (f->path);
-}
-
-static void
-begin (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  cohort_workspace_begin (f->ws, &error);
-  g_assert_no_error (error);
-}
-
-static void
-commit (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  cohort_workspace_commit (f->ws, &error);
-  g_assert_no_error (error);
+  test_workspace_close (f);
 }
 
 #define PUT(f, ord, id, email, ...) \
@@ -80,7 +41,7 @@ put_values (Fixture            *f,
             const char * const *values,
             guint               n)
 {
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = g_strdup_printf ("c%u", i + 1);
@@ -90,7 +51,7 @@ put_values (Fixture            *f,
       else
         test_put_customer (f->ws, i + 1, id, NULL, NULL);
     }
-  commit (f);
+  test_workspace_commit (f);
 }
 
 static GArray *
@@ -182,13 +143,13 @@ test_unknown_field (Fixture *f, gconstpointer data)
 static void
 test_search (Fixture *f, gconstpointer data)
 {
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 1, "alice", "alice@example.com", "age", "40");
   PUT (f, 2, "bob", "bob@Example.org", "age", "30");
   PUT (f, 3, "carol", NULL, "age", "20");
   PUT (f, 4, NULL, "dave@EXAMPLE.com", "age", "10");
   PUT (f, 5, "Örjan", "orjan@example.net", "age", "50");
-  commit (f);
+  test_workspace_commit (f);
 
   /* Id or email, any case, each customer once. */
   assert_order (f, "age", FALSE, "example", "4 2 1 5");
@@ -211,7 +172,7 @@ test_deleted (Fixture *f, gconstpointer data)
   put_values (f, "value", values, 5);
   assert_order (f, "value", FALSE, NULL, "5 4 3 2 1");
 
-  begin (f);
+  test_workspace_begin (f);
   stmt = cohort_workspace_prepare (f->ws, "DELETE FROM customers WHERE ordinal = ?", &error);
   g_assert_no_error (error);
   for (gint64 o = 2; o <= 4; o += 2)
@@ -222,7 +183,7 @@ test_deleted (Fixture *f, gconstpointer data)
     }
   cohort_workspace_note_change (f->ws, COHORT_CHANGE_CUSTOMERS, &error);
   g_assert_no_error (error);
-  commit (f);
+  test_workspace_commit (f);
 
   assert_order (f, "value", FALSE, NULL, "5 3 1");
   assert_order (f, "value", TRUE, "c", "1 3 5");
@@ -255,7 +216,7 @@ test_agrees_with_sql (Fixture *f, gconstpointer data)
   const guint n = 1500;
   const char *searches[] = { NULL, "3", "X" };
 
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 1; i <= n; i++)
     {
       g_autofree char *id = NULL;
@@ -268,7 +229,7 @@ test_agrees_with_sql (Fixture *f, gconstpointer data)
                                  g_test_rand_bit () ? "x.org" : "EXAMPLE.com");
       test_put_customer (f->ws, i, id, email, NULL);
     }
-  commit (f);
+  test_workspace_commit (f);
 
   for (guint s = 0; s < G_N_ELEMENTS (searches); s++)
     for (guint field = 0; field < 2; field++)
@@ -366,7 +327,7 @@ test_random_reference (Fixture *f, gconstpointer data)
   g_autofree RefRow *rows = g_new0 (RefRow, n);
   const char *searches[] = { NULL, "7" };
 
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = g_strdup_printf ("c%u", i + 1);
@@ -403,7 +364,7 @@ test_random_reference (Fixture *f, gconstpointer data)
       rows[i].ordinal = i + 1;
       ref_classify (&rows[i], value);
     }
-  commit (f);
+  test_workspace_commit (f);
 
   for (guint s = 0; s < G_N_ELEMENTS (searches); s++)
     for (int descending = 0; descending < 2; descending++)

@@ -13,66 +13,24 @@
 #include "cohort-event-index.h"
 #include "cohort-segment.h"
 #include "cohort-test-customers.h"
+#include "cohort-test-workspace.h"
 
 #define NOW 1709000000
 #define DAY 86400
 
-typedef struct
-{
-  char            *dir;
-  char            *path;
-  CohortWorkspace *ws;
-} Fixture;
+typedef TestWorkspace Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
   g_setenv ("COHORT_NOW", G_STRINGIFY (NOW), TRUE);
-  f->dir = g_dir_make_tmp ("cohort-eval-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "workspace.cohort", NULL);
-  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, &error);
-  g_assert_no_error (error);
+  test_workspace_open (f, "cohort-eval-XXXXXX");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
-  g_autofree char *index = cohort_column_index_sidecar_path (f->path);
-  g_autofree char *events = cohort_event_index_sidecar_path (f->path);
-
-  cohort_column_index_forget (f->path, TRUE);
-  cohort_event_index_forget (f->path, TRUE);
-  g_assert_finalize_object (f->ws);
-  g_remove (f->path);
-  g_remove (wal);
-  g_remove (shm);
-  g_remove (index);
-  g_remove (events);
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
-  g_free (f->dir);
-  g_free (f->path);
-}
-
-static void
-begin (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  cohort_workspace_begin (f->ws, &error);
-  g_assert_no_error (error);
-}
-
-static void
-commit (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  cohort_workspace_commit (f->ws, &error);
-  g_assert_no_error (error);
+  test_workspace_close (f);
 }
 
 #define PUT(f, ord, id, email, ...) \
@@ -89,7 +47,7 @@ load_people (Fixture *f)
   g_autofree char *t7 = g_strdup_printf ("%d", NOW);
   g_autofree char *t8 = g_strdup_printf ("%d", NOW + 8 * DAY);
 
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 1, "c1", "c1@x.io", "v", "10", "s", "Hello World", "b", "true", "t", t1);
   PUT (f, 2, "c2", "c2@x.io", "v", "10.0", "s", "hello", "b", "Yes", "t", t2);
   PUT (f, 3, "c3", NULL, "v", "abc", "s", "HELLO there", "b", "no", "t", t3);
@@ -102,7 +60,7 @@ load_people (Fixture *f)
   PUT (f, 10, "c10", NULL, "v", "1708788496", "t", "2024-02-24");
   PUT (f, 11, NULL, "only@x.io", "v", "abc");
   PUT (f, 12, "c12", NULL, "v", "10abc", "t", "garbage");
-  commit (f);
+  test_workspace_commit (f);
 }
 
 /* Member keys (id, else email) joined with commas, in ordinal order. */
@@ -283,7 +241,7 @@ add_member (Fixture *f, CohortSegment *s, gint64 ordinal)
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  begin (f);
+  test_workspace_begin (f);
   stmt = cohort_workspace_prepare (f->ws, "INSERT INTO segment_members (segment, customer) VALUES (?, ?)", &error);
   g_assert_no_error (error);
   sqlite3_bind_int64 (stmt, 1, cohort_segment_get_id (s));
@@ -292,7 +250,7 @@ add_member (Fixture *f, CohortSegment *s, gint64 ordinal)
   sqlite3_reset (stmt);
   cohort_workspace_note_change (f->ws, COHORT_CHANGE_MEMBERS, &error);
   g_assert_no_error (error);
-  commit (f);
+  test_workspace_commit (f);
 }
 
 static char *
@@ -793,7 +751,7 @@ test_randomized (Fixture *f, gconstpointer data)
   const guint n_rounds = g_test_slow () ? 3000 : 600;
   guint with_refs = 0;
 
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 0; i < n_people; i++)
     {
       RefCustomer *c = g_new0 (RefCustomer, 1);
@@ -822,7 +780,7 @@ test_randomized (Fixture *f, gconstpointer data)
       g_ptr_array_add (people, c);
       c->ordinal = ordinal;
     }
-  commit (f);
+  test_workspace_commit (f);
 
   /* Two manual segments with random members, one data-driven segment with
    * random criteria: random criteria below refer to them. */
@@ -921,7 +879,7 @@ test_sample (Fixture *f, gconstpointer data)
   g_autoptr(CohortBitmap) either = NULL;
   guint64 expected = 0;
 
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 1; i <= 5000; i++)
     {
       g_autofree char *id = g_strdup_printf ("user-%u", i);
@@ -931,7 +889,7 @@ test_sample (Fixture *f, gconstpointer data)
       test_put_customer (f->ws, i, i % 7 ? id : NULL, email, NULL);
       expected += ref_fnv (key) % 100 < 10;
     }
-  commit (f);
+  test_workspace_commit (f);
 
   ten = cohort_criteria_parse ("{\"sample\":{\"percent\":10,\"salt\":\"holdout-2026\"}}", &error);
   rest = cohort_criteria_parse ("{\"not\":{\"sample\":{\"percent\":10,\"salt\":\"holdout-2026\"}}}", &error);
@@ -971,7 +929,7 @@ test_large (Fixture *f, gconstpointer data)
   const guint n = 70000;
   gint64 eq = 0, gt = 0, ends = 0, plan = 0;
 
-  begin (f);
+  test_workspace_begin (f);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *id = g_strdup_printf ("u%u", i);
@@ -984,7 +942,7 @@ test_large (Fixture *f, gconstpointer data)
       ends += (i % 50000) % 100 == 7 && i % 50000 >= 100;
       plan += i % 3 == 0 && i % 50000 >= 19000 && i % 50000 <= 19999;
     }
-  commit (f);
+  test_workspace_commit (f);
   g_assert_cmpint (count_of (f, A ("n", "eq", "123")), ==, eq);
   g_assert_cmpint (count_of (f, A ("n", "eq", "\"123\"")), ==, eq);
   g_assert_cmpint (count_of (f, A ("n", "neq", "123")), ==, n - eq);
@@ -1021,25 +979,25 @@ test_fresh (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (sidecar, G_FILE_TEST_EXISTS));
 
   /* A change through this connection. */
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 20, "c20", NULL, "v", "abc");
-  commit (f);
+  test_workspace_commit (f);
   g_assert_cmpint (count_of (f, json), ==, 3);
 
   /* An edit and a delete. */
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 3, "c3", NULL, "v", "ABC");
   stmt = cohort_workspace_prepare (f->ws, "DELETE FROM customers WHERE ordinal = 11", &error);
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_reset (stmt);
   cohort_workspace_note_change (f->ws, COHORT_CHANGE_CUSTOMERS, &error);
-  commit (f);
+  test_workspace_commit (f);
   g_assert_cmpint (count_of (f, json), ==, 1);
   g_assert_cmpint (count_of (f, "{\"and\":[]}"), ==, 12);
 
   /* Inside a transaction the uncommitted data counts, and is not persisted. */
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 21, "c21", NULL, "v", "abc");
   g_assert_cmpint (count_of (f, json), ==, 2);
   cohort_workspace_rollback (f->ws);
@@ -1060,9 +1018,9 @@ test_fresh (Fixture *f, gconstpointer data)
     gsize old_len;
 
     g_assert_true (g_file_get_contents (sidecar, &old_contents, &old_len, NULL));
-    begin (f);
+    test_workspace_begin (f);
     PUT (f, 22, "c22", NULL, "v", "abc");
-    commit (f);
+    test_workspace_commit (f);
     g_assert_cmpint (count_of (f, json), ==, 2);
     cohort_column_index_forget (f->path, FALSE);
     g_assert_true (g_file_set_contents (sidecar, old_contents, (gssize) old_len, NULL));
@@ -1098,11 +1056,11 @@ test_customers_generation (Fixture *f, gconstpointer data)
   g_assert_true (after_members == before);
   g_assert_cmpint (count_of (f, "{\"segment\":{\"id\":1}}"), ==, 1);
 
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 40, "c40", NULL, "v", "abc");
   cohort_workspace_set_meta (f->ws, "customers_generation", "2", &error);
   g_assert_no_error (error);
-  commit (f);
+  test_workspace_commit (f);
   after_customers = cohort_column_index_ensure (f->ws, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (after_customers != before);
@@ -1213,9 +1171,9 @@ test_async (Fixture *f, gconstpointer data)
   g_assert_false (cohort_live_count_get_busy (live));
 
   /* A change of data re-counts. */
-  begin (f);
+  test_workspace_begin (f);
   PUT (f, 30, "c30", NULL, "b", "yes");
-  commit (f);
+  test_workspace_commit (f);
   while (updates == 1)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (cohort_evaluation_get_count (cohort_live_count_get_result (live)), ==, 4);

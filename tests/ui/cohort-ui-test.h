@@ -87,6 +87,31 @@ ui_screenshot (const char *name)
     g_printerr ("ui_screenshot: %s\n", error->message);
 }
 
+/* Customer.io credentials from the environment, as the command line reads
+ * them: every base URL at @url (a loopback test server). */
+static inline void
+ui_set_credentials (const char *url)
+{
+  g_setenv ("COHORT_SITE_ID", "site", TRUE);
+  g_setenv ("COHORT_TRACK_API_KEY", "track-key", TRUE);
+  g_setenv ("COHORT_APP_API_KEY", "app-key", TRUE);
+  g_setenv ("COHORT_REGION", "us", TRUE);
+  g_setenv ("COHORT_TRACK_URL", url, TRUE);
+  g_setenv ("COHORT_APP_URL", url, TRUE);
+}
+
+static inline void
+ui_unset_credentials (void)
+{
+  static const char *const names[] = {
+    "COHORT_SITE_ID", "COHORT_TRACK_API_KEY", "COHORT_APP_API_KEY", "COHORT_REGION",
+    "COHORT_TRACK_URL", "COHORT_APP_URL",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_unsetenv (names[i]);
+}
+
 /* For ui_wait_until(): args[0] a GListModel, args[1] the count awaited. */
 static inline gboolean
 n_items_is (gpointer data)

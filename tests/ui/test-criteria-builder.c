@@ -112,41 +112,6 @@ assert_count (Fixture *f,
     g_assert_true (g_str_has_prefix (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), prefix));
 }
 
-/* With COHORT_SCREENSHOT_DIR set, saves the builder as DIR/NAME.png (for a
- * person to look at; nothing is compared). */
-static void
-screenshot (Fixture    *f,
-            const char *name)
-{
-  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  if (dir == NULL)
-    return;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot,
-                          gdk_paintable_get_intrinsic_width (paintable),
-                          gdk_paintable_get_intrinsic_height (paintable));
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node, NULL);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  gdk_texture_save_to_png (texture, path);
-}
-
 static CohortConditionGroup *
 root (Fixture *f)
 {
@@ -282,7 +247,7 @@ test_two_groups (Fixture       *f,
   g_autoptr(GtkWidget) other = NULL;
 
   build_two_groups (f);
-  screenshot (f, "criteria-builder-two-groups");
+  ui_screenshot ("criteria-builder-two-groups");
   g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
   g_assert_true (save_enabled (f));
 
@@ -347,7 +312,7 @@ test_invalid_and_undo (Fixture       *f,
 
   fill_row (row, "age", COHORT_OP_GT, "abc");
   g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Enter a number");
-  screenshot (f, "criteria-builder-invalid");
+  ui_screenshot ("criteria-builder-invalid");
   g_assert_false (save_enabled (f));
 
   set_text (ROW_CHILD (row, "value_entry"), "50");
@@ -576,7 +541,7 @@ test_event_row (Fixture       *f,
   g_assert_cmpstr (json, ==, expected);
   g_assert_true (save_enabled (f));
   assert_count (f, 1);
-  screenshot (f, "criteria-builder-event");
+  ui_screenshot ("criteria-builder-event");
 
   /* "did not perform" and no window. */
   choose (ROW_CHILD (row, "performed_dropdown"), "did not perform");
@@ -664,7 +629,7 @@ test_sample_row (Fixture       *f,
 
   gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 100);
   assert_count (f, 20);
-  screenshot (f, "criteria-builder-sample");
+  ui_screenshot ("criteria-builder-sample");
   gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 0);
   assert_count (f, 0);
   json = cohort_criteria_builder_dup_json (f->builder);

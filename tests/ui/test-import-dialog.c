@@ -23,27 +23,6 @@ static const char events_csv[] =
   "c3;signup;2025-01-03T12:00:00Z;free;extra\n"
   "c1;purchase;2025-01-04T13:00:00Z;pro\n";
 
-/* With COHORT_SCREENSHOT_DIR set, saves the screen as DIR/NAME.png (for a
- * person to look at; nothing is compared). */
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  if (dir == NULL)
-    return;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s.png", path);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-}
-
 static char *
 write_file (UiFixture  *f,
             const char *name,
@@ -162,7 +141,7 @@ test_import_events (UiFixture     *f,
   g_assert_nonnull (strstr (gtk_label_get_label (note), "Line 4"));
   g_assert_false (gtk_widget_get_visible (EVENTS_CHILD (dialog, "error_label")));
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (dialog)) == EVENTS_CHILD (dialog, "import_button"));
-  screenshot ("events-setup");
+  ui_screenshot ("events-setup");
 
   /* Comma instead: one column per line; the preview follows. */
   adw_combo_row_set_selected (delimiter_row, 1);
@@ -191,7 +170,7 @@ test_import_events (UiFixture     *f,
   g_test_message ("%s", skipped);
   g_assert_true (gtk_widget_get_visible (EVENTS_CHILD (dialog, "rejected_group")));
   g_assert_nonnull (strstr (skipped, "Line 4"));
-  screenshot ("events-summary");
+  ui_screenshot ("events-summary");
 
   /* In the workspace, as another program sees it. */
   g_assert_cmpint (count_events (f), ==, 3);
@@ -238,7 +217,7 @@ test_cancel (UiFixture     *f,
   ui_click (EVENTS_CHILD (dialog, "import_button"));
   g_assert_true (cohort_event_import_dialog_get_busy (dialog));
   g_assert_cmpstr (cohort_event_import_dialog_get_page (dialog), ==, "progress");
-  screenshot ("events-progress");
+  ui_screenshot ("events-progress");
 
   /* Escape cancels; the dialog stays to say that nothing changed. */
   gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL);
@@ -246,7 +225,7 @@ test_cancel (UiFixture     *f,
 
   /* Taking a screenshot gives the import time to end first: then the
    * dialog must say so, and tell the truth either way. */
-  if (g_getenv ("COHORT_SCREENSHOT_DIR") != NULL &&
+  if (g_getenv ("COHORT_UI_SCREENSHOTS") != NULL &&
       g_strcmp0 (adw_status_page_get_title (EVENTS_CHILD (dialog, "summary_page")), "Import Complete") == 0)
     {
       g_assert_cmpint (count_events (f), ==, 300000);
@@ -256,7 +235,7 @@ test_cancel (UiFixture     *f,
   g_assert_cmpstr (adw_status_page_get_title (EVENTS_CHILD (dialog, "summary_page")), ==, "Import Cancelled");
   g_assert_nonnull (strstr (adw_status_page_get_description (EVENTS_CHILD (dialog, "summary_page")),
                             "exactly as it was"));
-  screenshot ("events-cancelled");
+  ui_screenshot ("events-cancelled");
 
   g_assert_cmpint (count_events (f), ==, 0);
   g_assert_cmpint (count_customers (f), ==, 0);
@@ -283,7 +262,7 @@ test_errors (UiFixture     *f,
       g_assert_nonnull (strstr (gtk_label_get_label (label), base));
       g_assert_false (gtk_widget_is_sensitive (EVENTS_CHILD (dialog, "import_button")));
       if (i == 1)
-        screenshot ("events-error");
+        ui_screenshot ("events-error");
       gtk_window_destroy (GTK_WINDOW (dialog));
       ui_iterate ();
     }

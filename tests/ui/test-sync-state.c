@@ -24,50 +24,6 @@
 #define PAGE_CHILD(page, name) TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, name)
 #define REMOTE_CHILD(page, name) TEMPLATE_CHILD (page, COHORT_TYPE_REMOTE_SEGMENT_PAGE, name)
 
-static const char *cohort_vars[] = {
-  "COHORT_SITE_ID", "COHORT_TRACK_API_KEY", "COHORT_APP_API_KEY", "COHORT_REGION",
-  "COHORT_TRACK_URL", "COHORT_APP_URL",
-};
-
-static void
-set_credentials (FakeServer *server)
-{
-  g_setenv ("COHORT_SITE_ID", "site", TRUE);
-  g_setenv ("COHORT_TRACK_API_KEY", "track-key", TRUE);
-  g_setenv ("COHORT_APP_API_KEY", "app-key", TRUE);
-  g_setenv ("COHORT_REGION", "us", TRUE);
-  g_setenv ("COHORT_TRACK_URL", fake_server_get_url (server), TRUE);
-  g_setenv ("COHORT_APP_URL", fake_server_get_url (server), TRUE);
-}
-
-static void
-unset_credentials (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (cohort_vars); i++)
-    g_unsetenv (cohort_vars[i]);
-}
-
-/* With COHORT_SCREENSHOT_DIR set, saves the screen as DIR/NAME.png (for a
- * person to look at; nothing is compared). */
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  if (dir == NULL)
-    return;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s.png", path);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-}
-
 static gboolean
 sync_ended (gpointer data)
 {
@@ -236,7 +192,7 @@ test_remote_segments (UiFixture     *f,
   fake_server_add_person (server, "c3", "c3@example.com");
   fake_server_add_segment (server, "Made there", "manual", made_there);
   fake_server_add_segment (server, "Rules there", "dynamic", rules_there);
-  set_credentials (server);
+  ui_set_credentials (fake_server_get_url (server));
 
   /* Before any sync: nothing from Customer.io. */
   g_assert_false (gtk_widget_get_visible (WINDOW_CHILD (f->window, "remote_heading")));
@@ -272,7 +228,7 @@ test_remote_segments (UiFixture     *f,
   g_assert_true (row_has_badge (f, "Alpha"));
   g_assert_cmpstr (row_sync_text (f, "Alpha"), ==, "Synced");
   g_assert_cmpstr (page_sync_text (f, alpha), ==, "Synced");
-  screenshot ("sync-state-sidebar");
+  ui_screenshot ("sync-state-sidebar");
 
   /* A segment made there: its page. */
   list_row = gtk_list_box_get_row_at_index (remote_list, 0);
@@ -287,7 +243,7 @@ test_remote_segments (UiFixture     *f,
   g_assert_true (gtk_widget_get_visible (REMOTE_CHILD (remote_page, "fetch_button")));
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (REMOTE_CHILD (remote_page, "fetch_button")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Fetch Members");
-  screenshot ("sync-state-remote-page");
+  ui_screenshot ("sync-state-remote-page");
 
   /* Fetch Members: the members land in the workspace, as with
    * `cohort remote members`. */
@@ -306,7 +262,7 @@ test_remote_segments (UiFixture     *f,
                                               &total, &complete, &pulled_at, &error));
   g_assert_cmpint (total, ==, 2);
   g_assert_true (complete);
-  screenshot ("sync-state-fetched");
+  ui_screenshot ("sync-state-fetched");
 
   /* On a narrow window, activating the row (Enter, a click) opens its page. */
   gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
@@ -319,7 +275,7 @@ test_remote_segments (UiFixture     *f,
 
       ui_click (WINDOW_CHILD (f->window, "back_button"));
       g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "sidebar");
-      screenshot ("sync-state-narrow");
+      ui_screenshot ("sync-state-narrow");
       g_signal_emit_by_name (remote_list, "row-activated", gtk_list_box_get_row_at_index (remote_list, 0));
       ui_iterate ();
       g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
@@ -358,7 +314,7 @@ test_remote_segments (UiFixture     *f,
   g_assert_null (gtk_list_box_get_row_at_index (remote_list, 1));
   /* Only segments from Customer.io match: no "No Results" over them. */
   g_assert_false (gtk_widget_get_visible (WINDOW_CHILD (f->window, "sidebar_stack")));
-  screenshot ("sync-state-search");
+  ui_screenshot ("sync-state-search");
   /* Enter opens the match. */
   g_signal_emit_by_name (WINDOW_CHILD (f->window, "search_entry"), "activate");
   ui_iterate ();
@@ -375,7 +331,7 @@ test_remote_segments (UiFixture     *f,
   g_assert_false (gtk_widget_get_visible (WINDOW_CHILD (f->window, "remote_scroller")));
   g_assert_true (gtk_widget_get_visible (WINDOW_CHILD (f->window, "sidebar_stack")));
 
-  unset_credentials ();
+  ui_unset_credentials ();
 }
 
 static void
@@ -410,7 +366,7 @@ test_states (UiFixture     *f,
   gone = ui_create (f, "Gone", COHORT_SEGMENT_MANUAL);
   add_member (f, synced, "c1");
   add_member (f, gone, "c2");
-  set_credentials (server);
+  ui_set_credentials (fake_server_get_url (server));
   close_sync (sync_from_window (f));
   g_assert_cmpstr (row_sync_text (f, "Pending"), ==, "Synced");
 
@@ -445,7 +401,7 @@ test_states (UiFixture     *f,
                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                        "Sync failed: Customer.io refused the batch");
   g_assert_cmpstr (page_sync_text (f, failing), ==, "Sync failed: Customer.io refused the batch");
-  screenshot ("sync-state-error");
+  ui_screenshot ("sync-state-error");
 
   /* Deleted in Customer.io: the next sync marks it and asks. */
   remote = fake_server_find_segments (server, "Gone");
@@ -458,7 +414,7 @@ test_states (UiFixture     *f,
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (question)) == GTK_WINDOW (dialog));
   g_assert_cmpstr (adw_message_dialog_get_heading (question), ==, "“Gone” Was Deleted in Customer.io");
   g_assert_cmpstr (adw_message_dialog_get_default_response (question), ==, "publish");
-  screenshot ("sync-state-question");
+  ui_screenshot ("sync-state-question");
   ui_respond (question, "later");
   close_sync (dialog);
 
@@ -472,7 +428,7 @@ test_states (UiFixture     *f,
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Publish Again");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (PAGE_CHILD (page, "deactivate_button")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Deactivate");
-  screenshot ("sync-state-unlinked-page");
+  ui_screenshot ("sync-state-unlinked-page");
 
   /* Publish Again on the page: published anew at the next sync. */
   ui_click (PAGE_CHILD (page, "publish_again_button"));
@@ -521,7 +477,7 @@ test_states (UiFixture     *f,
   remote = fake_server_find_segments (server, "Gone");
   g_assert_cmpuint (remote->len, ==, 0);
 
-  unset_credentials ();
+  ui_unset_credentials ();
 }
 
 int
@@ -530,7 +486,7 @@ main (int    argc,
 {
   /* No session bus: no keyring; the credentials come from the environment. */
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/cohort-test-bus", TRUE);
-  unset_credentials ();
+  ui_unset_credentials ();
 
   ui_init (&argc, &argv);
   {

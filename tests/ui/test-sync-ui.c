@@ -20,40 +20,6 @@
 #define PREFS_CHILD(w, name) TEMPLATE_CHILD (w, COHORT_TYPE_PREFERENCES_WINDOW, name)
 #define SYNC_CHILD(w, name) TEMPLATE_CHILD (w, COHORT_TYPE_SYNC_DIALOG, name)
 
-static const char *cohort_vars[] = {
-  "COHORT_SITE_ID", "COHORT_TRACK_API_KEY", "COHORT_APP_API_KEY", "COHORT_REGION",
-  "COHORT_TRACK_URL", "COHORT_APP_URL",
-};
-
-static void
-unset_credentials (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (cohort_vars); i++)
-    g_unsetenv (cohort_vars[i]);
-}
-
-/* With COHORT_SCREENSHOT_DIR set, saves the screen as DIR/NAME.png (for a
- * person to look at; nothing is compared). */
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("COHORT_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  if (dir == NULL)
-    return;
-
-  /* Let the windows map and draw. */
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s.png", path);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-}
-
 static gboolean
 wait_busy_prefs (gpointer data)
 {
@@ -187,7 +153,7 @@ test_url_validation (UiFixture     *f,
     }
 
   set_field (prefs, "track_url_row", "http://example.com");
-  screenshot ("prefs-invalid-url");
+  ui_screenshot ("prefs-invalid-url");
   set_field (prefs, "track_url_row", "");
 
   /* The App API address is checked the same way. */
@@ -228,7 +194,7 @@ test_keyring_unavailable (UiFixture     *f,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (label)));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "error"));
   g_assert_nonnull (strstr (gtk_label_get_label (label), "keyring"));
-  screenshot ("prefs-no-keyring");
+  ui_screenshot ("prefs-no-keyring");
   /* Never a key in the message. */
   g_assert_null (strstr (gtk_label_get_label (label), "track-secret"));
 
@@ -252,7 +218,7 @@ test_preview_sync (UiFixture     *f,
   g_autofree char *titles = NULL;
 
   /* No credentials and no server: a dry run needs neither. */
-  unset_credentials ();
+  ui_unset_credentials ();
 
   dialog = cohort_sync_dialog_new (GTK_WINDOW (f->window), cohort_window_get_workspace (f->window),
                                    COHORT_SYNC_DIALOG_PREVIEW);
@@ -264,14 +230,14 @@ test_preview_sync (UiFixture     *f,
   g_assert_nonnull (strstr (titles, "create"));
   g_assert_nonnull (strstr (titles, "Newsletter"));
   g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "sync_button")));
-  screenshot ("preview-sync");
+  ui_screenshot ("preview-sync");
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (dialog)) == SYNC_CHILD (dialog, "sync_button"));
 
   /* Sync Now without credentials: a clear message and a way to enter them. */
   ui_click (SYNC_CHILD (dialog, "sync_button"));
   wait_page (dialog, "error");
   g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "preferences_button")));
-  screenshot ("sync-no-credentials");
+  ui_screenshot ("sync-no-credentials");
   g_assert_cmpstr (adw_status_page_get_title (SYNC_CHILD (dialog, "error_page")), ==,
                    "Connect to Customer.io First");
 
@@ -294,12 +260,7 @@ test_sync (UiFixture     *f,
   g_autofree char *titles = NULL;
   g_autofree char *again = NULL;
 
-  g_setenv ("COHORT_SITE_ID", "site", TRUE);
-  g_setenv ("COHORT_TRACK_API_KEY", "track-key", TRUE);
-  g_setenv ("COHORT_APP_API_KEY", "app-key", TRUE);
-  g_setenv ("COHORT_REGION", "us", TRUE);
-  g_setenv ("COHORT_TRACK_URL", fake_server_get_url (server), TRUE);
-  g_setenv ("COHORT_APP_URL", fake_server_get_url (server), TRUE);
+  ui_set_credentials (fake_server_get_url (server));
 
   dialog = cohort_sync_dialog_new (GTK_WINDOW (f->window), cohort_window_get_workspace (f->window),
                                    COHORT_SYNC_DIALOG_SYNC);
@@ -314,7 +275,7 @@ test_sync (UiFixture     *f,
   g_assert_nonnull (strstr (titles, "Trial users"));
   g_assert_nonnull (strstr (titles, "Churned"));
   g_assert_false (gtk_widget_get_visible (SYNC_CHILD (dialog, "failures_group")));
-  screenshot ("sync-result");
+  ui_screenshot ("sync-result");
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_iterate ();
 
@@ -338,14 +299,14 @@ test_sync (UiFixture     *f,
     ui_wait_until (wait_sync_idle, dialog);
   g_assert_false (cohort_sync_dialog_get_busy (dialog));
   g_test_message ("page after a refused key: %s", cohort_sync_dialog_get_page (dialog));
-  screenshot ("sync-refused-key");
+  ui_screenshot ("sync-refused-key");
   g_assert_cmpstr (cohort_sync_dialog_get_page (dialog), ==, "result");
   titles = (g_free (titles), titles_of (SYNC_CHILD (dialog, "failures_group")));
   g_assert_nonnull (strstr (titles, "App API key"));
   g_assert_null (strstr (titles, "wrong"));
   g_assert_true (gtk_widget_get_visible (SYNC_CHILD (dialog, "result_preferences_button")));
 
-  unset_credentials ();
+  ui_unset_credentials ();
 }
 
 static void
@@ -392,12 +353,7 @@ test_cancel_sync (UiFixture     *f,
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
 
   ui_add (f, "Segment", COHORT_SEGMENT_MANUAL);
-  g_setenv ("COHORT_SITE_ID", "site", TRUE);
-  g_setenv ("COHORT_TRACK_API_KEY", "track-key", TRUE);
-  g_setenv ("COHORT_APP_API_KEY", "app-key", TRUE);
-  g_setenv ("COHORT_REGION", "us", TRUE);
-  g_setenv ("COHORT_TRACK_URL", url, TRUE);
-  g_setenv ("COHORT_APP_URL", url, TRUE);
+  ui_set_credentials (url);
 
   dialog = cohort_sync_dialog_new (GTK_WINDOW (f->window), cohort_window_get_workspace (f->window),
                                    COHORT_SYNC_DIALOG_SYNC);
@@ -412,7 +368,7 @@ test_cancel_sync (UiFixture     *f,
   }
   g_assert_cmpstr (cohort_sync_dialog_get_page (dialog), ==, "progress");
   g_assert_cmpuint (connections->len, >, 0);
-  screenshot ("sync-progress");
+  ui_screenshot ("sync-progress");
 
   /* The header bar shows the sync; Run in Background hides the dialog and
    * the button brings it back. */
@@ -425,7 +381,7 @@ test_cancel_sync (UiFixture     *f,
   g_signal_emit_by_name (SYNC_CHILD (dialog, "hide_button"), "clicked");
   iterate_briefly ();
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
-  screenshot ("sync-in-background");
+  ui_screenshot ("sync-in-background");
   g_assert_true (cohort_sync_button_get_busy (button));
   /* Sync from the menu meanwhile shows the running one, starts no other. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync", NULL);
@@ -457,14 +413,14 @@ test_cancel_sync (UiFixture     *f,
   gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL);
   wait_page (dialog, "result");
   g_assert_cmpstr (adw_status_page_get_title (SYNC_CHILD (dialog, "result_page")), ==, "Sync Cancelled");
-  screenshot ("sync-cancelled");
+  ui_screenshot ("sync-cancelled");
   g_assert_false (cohort_sync_button_get_busy (button));
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_iterate ();
 
   g_socket_service_stop (service);
   g_socket_listener_close (G_SOCKET_LISTENER (service));
-  unset_credentials ();
+  ui_unset_credentials ();
 }
 
 static gboolean
@@ -501,7 +457,7 @@ test_connection (UiFixture     *f,
   g_assert_cmpstr (track, ==, "Connected: the key works");
   g_assert_nonnull (strstr (app, "App API key"));
   g_assert_null (strstr (app, "not-the-app-key"));
-  screenshot ("prefs-test-connection");
+  ui_screenshot ("prefs-test-connection");
 }
 
 static void
@@ -510,7 +466,7 @@ test_window_actions (UiFixture     *f,
 {
   CohortSyncDialog *dialog;
 
-  unset_credentials ();
+  ui_unset_credentials ();
   ui_add (f, "Newsletter", COHORT_SEGMENT_MANUAL);
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.preview-sync", NULL);
@@ -534,7 +490,7 @@ main (int    argc,
 {
   /* No session bus: no keyring (and no prompt that would hang a test). */
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/cohort-test-bus", TRUE);
-  unset_credentials ();
+  ui_unset_credentials ();
 
   ui_init (&argc, &argv);
 
