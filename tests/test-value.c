@@ -113,6 +113,45 @@ test_fold (void)
   g_assert_cmpstr (b, ==, "strasse ärger");
 }
 
+/* Invalid UTF-8 ending in a lead byte, in a block that ends right there:
+ * under AddressSanitizer any read past @len is reported (it once read up
+ * to three bytes more). Valid runs fold, other bytes are kept. */
+static void
+test_fold_invalid (void)
+{
+  static const struct { const char *text; gsize len; const char *folded; } cases[] = {
+    { "ABC\xc3", 4, "abc\xc3" },
+    { "\xc3\x84X\xe2", 4, "\xc3\xa4x\xe2" },
+    { "\xc3\x84X\xe2\x82", 5, "\xc3\xa4x\xe2\x82" },
+    { "\xf0", 1, "\xf0" },
+    { "\xf0\x9f\x98", 3, "\xf0\x9f\x98" },
+    { "\xc3\x84\xff\xc3\x96\xfe", 6, "\xc3\xa4\xff\xc3\xb6\xfe" },
+    { "\x80\x80Z", 3, "\x80\x80z" },
+    { "\xc3\x84\xf4\x90\x80\x80", 6, "\xc3\xa4\xf4\x90\x80\x80" },   /* above U+10FFFF */
+    { "A\xc3\x84\0\xc3", 5, "a\xc3\xa4" },    /* the text ends at a NUL */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      char *block = g_malloc (cases[i].len);   /* no NUL after it */
+      g_autofree char *folded = NULL;
+
+      g_test_message ("fold case %u", i);
+      memcpy (block, cases[i].text, cases[i].len);
+      folded = cohort_value_fold (block, (gssize) cases[i].len);
+      g_assert_cmpstr (folded, ==, cases[i].folded);
+      g_free (block);
+    }
+
+  /* Two different invalid texts stay different. */
+  {
+    g_autofree char *x = cohort_value_fold ("a\xff", -1);
+    g_autofree char *y = cohort_value_fold ("a\xfe", -1);
+
+    g_assert_cmpstr (x, !=, y);
+  }
+}
+
 static void
 test_attrs_roundtrip (void)
 {
@@ -154,6 +193,7 @@ main (int argc, char **argv)
   g_test_add_func ("/value/now", test_now);
   g_test_add_func ("/value/fnv1a32", test_fnv);
   g_test_add_func ("/value/fold", test_fold);
+  g_test_add_func ("/value/fold-invalid", test_fold_invalid);
   g_test_add_func ("/attrs/roundtrip", test_attrs_roundtrip);
   return g_test_run ();
 }

@@ -277,6 +277,40 @@ cohort_value_parse_bool (const char *text,
   return COHORT_BOOL_NEITHER;
 }
 
+/* g_utf8_casefold() trusts its input: on a sequence cut short (a lead byte
+ * at the end, say) it steps past @n. So only valid runs are folded; any
+ * other byte is kept as it is, so that two different invalid texts never
+ * fold to the same one. */
+static char *
+fold_utf8 (const char *text,
+           gsize       n)
+{
+  GString *out = g_string_sized_new (n + 1);
+
+  while (n > 0)
+    {
+      const char *end;
+
+      if (g_utf8_validate_len (text, n, &end))
+        end = text + n;
+      if (end > text)
+        {
+          g_autofree char *folded = g_utf8_casefold (text, end - text);
+
+          g_string_append (out, folded);
+          n -= (gsize) (end - text);
+          text = end;
+        }
+      if (n > 0)
+        {
+          /* An invalid byte (never a NUL: cohort_value_fold stops there) */
+          g_string_append_c (out, *text);
+          text++, n--;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 cohort_value_fold (const char *text,
                    gssize      len)
@@ -287,8 +321,15 @@ cohort_value_fold (const char *text,
     return g_strdup ("");
   n = len < 0 ? strlen (text) : (gsize) len;
   for (gsize i = 0; i < n; i++)
-    if ((guchar) text[i] >= 0x80)
-      return g_utf8_casefold (text, (gssize) n);
+    {
+      if (text[i] == '\0')
+        {
+          n = i;  /* as the ASCII path: the text ends at a NUL */
+          break;
+        }
+      if ((guchar) text[i] >= 0x80)
+        return fold_utf8 (text, n);
+    }
   return g_ascii_strdown (text, (gssize) n);
 }
 
