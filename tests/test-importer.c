@@ -6,7 +6,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "cohort-importer.h"
@@ -657,6 +662,170 @@ test_preview (Fixture       *f,
   g_assert_cmpstr (before, ==, after);
 }
 
+/* ---- Input that can be read only once -------------------------------- */
+
+typedef struct
+{
+  char     *path;
+  char     *content;
+  gboolean  done;        /* everything was written */
+} FifoWriter;
+
+/* Feeds a FIFO as a pipeline would: waits (bounded) for its reader, then
+ * writes in small pieces, each a partial record. */
+static gpointer
+fifo_write (gpointer data)
+{
+  FifoWriter *w = data;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gsize len = strlen (w->content), pos = 0;
+  int fd;
+
+  while ((fd = open (w->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 &&
+         errno == ENXIO && g_get_monotonic_time () < deadline)
+    g_usleep (2000);
+  if (fd < 0)
+    return NULL;
+  fcntl (fd, F_SETFL, 0);
+  while (pos < len)
+    {
+      gssize n = write (fd, w->content + pos, MIN (len - pos, 4093));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      pos += (gsize) n;
+    }
+  close (fd);
+  w->done = pos == len;
+  return NULL;
+}
+
+/* The FIFO's path belongs to @w. */
+static const char *
+make_fifo (Fixture     *f,
+           FifoWriter  *w,
+           const char  *content,
+           GThread    **thread)
+{
+  char *path = g_build_filename (f->dir, "pipe.csv", NULL);
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  w->path = path;
+  w->content = g_strdup (content);
+  *thread = g_thread_new ("fifo-writer", fifo_write, w);
+  return path;
+}
+
+static void
+fifo_finish (FifoWriter *w,
+             GThread    *thread)
+{
+  g_thread_join (thread);
+  g_assert_true (w->done);
+  g_free (w->path);
+  g_free (w->content);
+}
+
+/* Workspace with these attributes already, as in the issue. */
+static void
+seed_attributes (Fixture *f)
+{
+  g_autofree char *seed = many_rows (10, 100000);
+  g_autoptr(CohortImporter) first = import_text (f, seed, TRUE);
+
+  g_assert_cmpint (attr_type (f, "n"), ==, COHORT_ATTR_NUMBER);
+  g_assert_cmpint (attr_type (f, "when"), ==, COHORT_ATTR_TIMESTAMP);
+  g_assert_cmpint (attr_type (f, "flag"), ==, COHORT_ATTR_BOOLEAN);
+}
+
+/* Every row of the pipe is there, with its values, and no attribute was
+ * named after a data row. */
+static void
+assert_piped_rows (Fixture *f,
+                   guint    n)
+{
+  g_autoptr(GPtrArray) attrs = NULL;
+  g_autoptr(GError) error = NULL;
+  guint step = n / 7;
+
+  g_assert_cmpint (cohort_customers_count (f->ws, NULL), ==, 10 + n);
+  for (guint i = 0; i < n; i += step)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", i);
+      g_autofree char *email = g_strdup_printf ("p%u@x.com", i);
+      g_autofree char *number = g_strdup_printf ("%u", i * 7);
+      g_autoptr(CohortCustomer) c = get (f, id);
+
+      g_assert_cmpstr (c->email, ==, email);
+      g_assert_cmpstr (cohort_customer_get_value (c, "n"), ==, number);
+      g_assert_cmpstr (cohort_customer_get_value (c, "flag"), ==, i % 2 ? "yes" : "no");
+      g_assert_nonnull (cohort_customer_get_value (c, "when"));
+    }
+  assert_value (f, "0", "n", "0");
+  attrs = cohort_attributes_list (f->ws, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (attrs->len, ==, 3);
+  g_assert_cmpint (attr_type (f, "n"), ==, COHORT_ATTR_NUMBER);
+  g_assert_cmpint (attr_type (f, "when"), ==, COHORT_ATTR_TIMESTAMP);
+  g_assert_cmpint (attr_type (f, "flag"), ==, COHORT_ATTR_BOOLEAN);
+}
+
+/* A FIFO is read once: 5,000 rows (more than the type sample) into a
+ * workspace with attributes once crashed, and fewer dropped their first
+ * rows. */
+static void
+test_fifo (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *content = many_rows (5000, 0);
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *path;
+  FifoWriter w = { 0 };
+  GThread *thread;
+
+  seed_attributes (f);
+  path = make_fifo (f, &w, content, &thread);
+  importer = cohort_importer_new (path);
+  g_assert_true (cohort_importer_run (importer, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  fifo_finish (&w, thread);
+  assert_report (importer, 5000, 5000, 0, 0);
+  assert_piped_rows (f, 5000);
+}
+
+/* The window previews, then imports, with one importer: both see the
+ * whole input, though it can be read only once. */
+static void
+test_fifo_preview_then_run (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *content = many_rows (3000, 0);
+  g_autoptr(CohortImporter) importer = NULL;
+  g_autoptr(CohortImportPreview) preview = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *path;
+  FifoWriter w = { 0 };
+  GThread *thread;
+
+  seed_attributes (f);
+  path = make_fifo (f, &w, content, &thread);
+  importer = cohort_importer_new (path);
+  preview = cohort_importer_preview (importer, 3, NULL, &error);
+  g_assert_no_error (error);
+  fifo_finish (&w, thread);
+  g_assert_cmpuint (preview->records->len, ==, 3);
+  g_assert_cmpstr (((char **) preview->records->pdata[0])[0], ==, "0");
+  g_assert_cmpstr (preview->header[0], ==, "id");
+
+  g_assert_true (cohort_importer_run (importer, f->ws, NULL, &error));
+  g_assert_no_error (error);
+  assert_report (importer, 3000, 3000, 0, 0);
+  assert_piped_rows (f, 3000);
+}
+
 static void
 test_find (Fixture       *f,
            gconstpointer  data)
@@ -745,6 +914,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_setenv ("COHORT_NOW", "1800000000", TRUE);
+  /* A FIFO whose reader went away fails its writes instead. */
+  signal (SIGPIPE, SIG_IGN);
 
 #define ADD(path, func) g_test_add ("/importer/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("merge", test_merge);
@@ -757,6 +928,8 @@ main (int argc, char **argv)
   ADD ("reimport-unchanged", test_reimport_unchanged);
   ADD ("async", test_async);
   ADD ("preview", test_preview);
+  ADD ("fifo", test_fifo);
+  ADD ("fifo-preview-then-run", test_fifo_preview_then_run);
   ADD ("find", test_find);
   ADD ("find-pages", test_find_pages);
 #undef ADD

@@ -2,7 +2,9 @@
  *
  * Two passes over the file: the first COHORT_IMPORT_SAMPLE_ROWS records to
  * detect column types, then the import itself, streaming, in one
- * transaction with prepared statements. When the workspace has no customers
+ * transaction with prepared statements. An input that cannot be read twice
+ * from its start (a pipe, /dev/stdin) is first copied to an unlinked
+ * temporary file, which both passes (and a preview before them) read. When the workspace has no customers
  * yet, rows are inserted directly and only a unique-constraint failure (a
  * repeated id or email in the file) takes the lookup-and-merge path.
  *
@@ -10,10 +12,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "cohort-attrs.h"
 #include "cohort-importer.h"
@@ -22,6 +29,7 @@
 
 #define IMPORT_CACHE_KIB   (64 * 1024)
 #define CHECK_EVERY_ROWS   1024
+#define SPOOL_BLOCK        (256 * 1024)
 
 struct _CohortImporter
 {
@@ -40,6 +48,12 @@ struct _CohortImporter
   CohortImportProgressFunc  progress_func;
   gpointer                  progress_data;
   GDestroyNotify            progress_destroy;
+
+  /* A copy of an input that cannot be read twice (see open_input), made
+   * once and read by every pass from its start. */
+  GMutex                    spool_lock;
+  int                       spool_fd;       /* -1: none */
+  guint64                   spool_size;
 
   /* The report. */
   guint64                   rows;
@@ -102,6 +116,9 @@ cohort_importer_finalize (GObject *object)
   g_free (self->email_column);
   g_hash_table_unref (self->types);
   g_array_unref (self->rejected);
+  if (self->spool_fd >= 0)
+    close (self->spool_fd);
+  g_mutex_clear (&self->spool_lock);
 
   G_OBJECT_CLASS (cohort_importer_parent_class)->finalize (object);
 }
@@ -117,6 +134,8 @@ cohort_importer_init (CohortImporter *self)
 {
   self->types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->rejected = rejections_new ();
+  g_mutex_init (&self->spool_lock);
+  self->spool_fd = -1;
 }
 
 CohortImporter *
@@ -472,6 +491,126 @@ mapping_init (CohortImporter   *self,
   return TRUE;
 }
 
+/* ---- Input --------------------------------------------------------- */
+
+/* Whether @path names something that cannot be read again from its start:
+ * a pipe (/dev/stdin in a pipeline), a socket, a terminal. A regular file is
+ * read in place; anything else that cannot be opened (a directory, a missing
+ * file) is left to open_input's error. */
+static gboolean
+needs_spool (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  return !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode) && !S_ISBLK (st.st_mode);
+}
+
+static gboolean
+write_all (int           fd,
+           const char   *data,
+           gsize         len,
+           GError      **error)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = n < 0 ? errno : ENOSPC;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("cannot keep a copy of it in a temporary file: %s"), g_strerror (saved));
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Copies the whole input into a temporary file, unlinked at once so that
+ * nothing is left behind, whatever happens to this process. */
+static gboolean
+spool_input (CohortImporter  *self,
+             GCancellable    *cancellable,
+             GError         **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (self->path);
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *buf = NULL;
+  guint64 size = 0;
+  int fd;
+
+  in = g_file_read (file, cancellable, error);
+  if (in == NULL)
+    return FALSE;
+  fd = g_file_open_tmp ("cohort-import-XXXXXX", &tmp_path, error);
+  if (fd < 0)
+    return FALSE;
+  g_unlink (tmp_path);
+
+  buf = g_malloc (SPOOL_BLOCK);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buf, SPOOL_BLOCK, cancellable, error);
+
+      if (n == 0)
+        break;
+      if (n < 0 || !write_all (fd, buf, (gsize) n, error))
+        {
+          close (fd);
+          return FALSE;
+        }
+      size += (guint64) n;
+    }
+  g_debug ("Import: %s copied to a temporary file (%" PRIu64 " bytes)", self->display_name, size);
+  self->spool_fd = fd;
+  self->spool_size = size;
+  return TRUE;
+}
+
+/* A reader at the start of the input: the file itself, or its copy. */
+static CohortCsvReader *
+open_input (CohortImporter  *self,
+            GCancellable    *cancellable,
+            GError         **error)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  gboolean ok = TRUE;
+  int fd;
+
+  g_mutex_lock (&self->spool_lock);
+  if (self->spool_fd < 0 && needs_spool (self->path))
+    ok = spool_input (self, cancellable, error);
+  fd = self->spool_fd;
+  g_mutex_unlock (&self->spool_lock);
+  if (!ok)
+    return NULL;
+  if (fd < 0)
+    return cohort_csv_reader_new_for_path (self->path, error);
+
+  /* Passes are made one after the other: each starts from the beginning. */
+  fd = dup (fd);
+  if (fd < 0 || lseek (fd, 0, SEEK_SET) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("cannot read its temporary copy again: %s"), g_strerror (saved));
+      return NULL;
+    }
+  stream = g_unix_input_stream_new (fd, TRUE);
+  return cohort_csv_reader_new (stream, self->spool_size, self->display_name);
+}
+
 static CohortCsvReader *
 open_reader (CohortImporter     *self,
              char                delimiter,
@@ -482,12 +621,17 @@ open_reader (CohortImporter     *self,
   g_autoptr(CohortCsvReader) reader = NULL;
   GError *local = NULL;
 
-  reader = cohort_csv_reader_new_for_path (self->path, &local);
+  reader = open_input (self, cancellable, &local);
   if (reader == NULL)
     {
-      g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_FAILED,
-                   _("Cannot read “%s”: %s"), self->display_name, local->message);
-      g_error_free (local);
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, local);
+      else
+        {
+          g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_FAILED,
+                       _("Cannot read “%s”: %s"), self->display_name, local->message);
+          g_error_free (local);
+        }
       return NULL;
     }
   cohort_csv_reader_set_delimiter (reader, delimiter);
@@ -1236,6 +1380,15 @@ run_internal (CohortImporter           *self,
   reader = open_reader (self, self->found_delimiter, self->found_encoding, cancellable, error);
   if (reader == NULL)
     goto out;
+  /* The same header, or the file changed between the passes. */
+  if (cohort_csv_reader_get_n_columns (reader) != im.m.n_columns ||
+      !g_strv_equal ((const char *const *) im.m.header, cohort_csv_reader_get_header (reader)))
+    {
+      g_set_error (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_FAILED,
+                   _("%s changed while it was being read: import it again once nothing writes to it"),
+                   self->display_name);
+      goto out;
+    }
   im.m.header = (char **) cohort_csv_reader_get_header (reader);
   im.reader = reader;
   im.scratch = g_malloc0 (sizeof *im.scratch * im.m.n_columns);
