@@ -9,5 +9,8 @@ G_BEGIN_DECLS
 
 int         cohort_migrations_count (void);
 const char *cohort_migrations_get   (int version);   /* 1-based */
+/* The SQL that creates / drops the stamp triggers of the newest schema. */
+const char *cohort_migrations_stamp_triggers      (void);
+const char *cohort_migrations_drop_stamp_triggers (void);
 
 G_END_DECLS

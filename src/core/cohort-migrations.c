@@ -11,6 +11,32 @@
 
 #include "cohort-migrations-private.h"
 
+/* One trigger per table and kind of change; each writes a fresh random
+ * token into the stamp of what it belongs to. Shared by migration 4 and by
+ * bulk writers, which drop them inside their transaction and put them back
+ * (with one fresh stamp) before committing: see
+ * cohort_workspace_suspend_stamp_triggers(). */
+#define STAMP_TRIGGER(table, op, key) \
+  "CREATE TRIGGER " table "_stamp_" op " AFTER " op " ON " table " BEGIN" \
+  " UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = '" key "';" \
+  " END;"
+#define STAMP_TRIGGERS(table, key) \
+  STAMP_TRIGGER (table, "insert", key) \
+  STAMP_TRIGGER (table, "update", key) \
+  STAMP_TRIGGER (table, "delete", key)
+#define COHORT_STAMP_TRIGGERS_SQL \
+  STAMP_TRIGGERS ("customers", "customers_stamp") \
+  STAMP_TRIGGERS ("attributes", "customers_stamp") \
+  STAMP_TRIGGERS ("events", "events_stamp") \
+  STAMP_TRIGGERS ("event_attributes", "events_stamp")
+#define STAMP_DROP(table) \
+  "DROP TRIGGER IF EXISTS " table "_stamp_insert;" \
+  "DROP TRIGGER IF EXISTS " table "_stamp_update;" \
+  "DROP TRIGGER IF EXISTS " table "_stamp_delete;"
+#define COHORT_STAMP_DROP_TRIGGERS_SQL \
+  STAMP_DROP ("customers") STAMP_DROP ("attributes") \
+  STAMP_DROP ("events") STAMP_DROP ("event_attributes")
+
 static const char *const scripts[] = {
   /* 1: customers, attributes, segments, manual membership */
   "CREATE TABLE meta ("
@@ -175,7 +201,35 @@ static const char *const scripts[] = {
    * inserting millions of random keys one by one. */
   "CREATE UNIQUE INDEX events_by_dedupe ON events (dedupe);"
   "CREATE INDEX events_by_customer ON events (customer, timestamp);",
+
+  /* 4: stamps that change with every committed change to what the derived
+   * index files are built from, by any program (the sqlite3 shell too): the
+   * triggers write a fresh random token per changed row, so a restored
+   * backup or an outside edit never matches an index built from other data.
+   * Also restores the event indexes that imports of older versions dropped. */
+  "INSERT OR REPLACE INTO meta (key, value) VALUES"
+  "  ('customers_stamp', lower(hex(randomblob(16)))),"
+  "  ('events_stamp', lower(hex(randomblob(16))));"
+  COHORT_STAMP_TRIGGERS_SQL
+  /* Without its unique index the table may hold the same event twice. */
+  "DELETE FROM events"
+  " WHERE NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_by_dedupe')"
+  "   AND id NOT IN (SELECT min(id) FROM events GROUP BY dedupe);"
+  "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe ON events (dedupe);"
+  "CREATE INDEX IF NOT EXISTS events_by_customer ON events (customer, timestamp);",
 };
+
+const char *
+cohort_migrations_stamp_triggers (void)
+{
+  return COHORT_STAMP_TRIGGERS_SQL;
+}
+
+const char *
+cohort_migrations_drop_stamp_triggers (void)
+{
+  return COHORT_STAMP_DROP_TRIGGERS_SQL;
+}
 
 int
 cohort_migrations_count (void)

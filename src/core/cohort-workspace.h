@@ -29,6 +29,7 @@ typedef enum
 {
   COHORT_WORKSPACE_OPEN_NONE   = 0,
   COHORT_WORKSPACE_OPEN_CREATE = 1 << 0,    /* create the file (and its folder) if missing */
+  COHORT_WORKSPACE_OPEN_READ_ONLY = 1 << 1, /* a reader (worker threads that only read) */
 } CohortWorkspaceOpenFlags;
 
 /* What changed, passed with the ::changed signal. */
@@ -101,6 +102,35 @@ gint64           cohort_workspace_get_data_generation  (CohortWorkspace         
 /* Another process (the CLI) may have written: if so, emit ::changed with
  * COHORT_CHANGE_ALL and return TRUE. */
 gboolean         cohort_workspace_check_external_changes (CohortWorkspace        *self);
+
+/* TRUE when opened with COHORT_WORKSPACE_OPEN_READ_ONLY, or when the file
+ * sits in a folder that cannot be written (then read as a snapshot). */
+gboolean         cohort_workspace_is_read_only         (CohortWorkspace          *self);
+
+/* What a derived index file is built from. */
+typedef enum
+{
+  COHORT_STAMP_CUSTOMERS,   /* the customers and attributes tables */
+  COHORT_STAMP_EVENTS,      /* the events and event_attributes tables */
+} CohortStampKind;
+
+/* An opaque string naming the current state of the tables of @kind: it
+ * changes with every committed change to them by any program (SQLite
+ * triggers write a fresh random token per changed row), so a restored
+ * backup, a copied file or an edit with the sqlite3 shell never gives the
+ * stamp of an index built from other data. Read it in the same read
+ * transaction as the rows an index is built from. */
+gboolean         cohort_workspace_read_stamp           (sqlite3                  *db,
+                                                        CohortStampKind           kind,
+                                                        char                    **out_stamp,
+                                                        GError                  **error);
+
+/* For bulk writers, inside a transaction: drops the per-row stamp triggers
+ * (they cost as much as the insert itself); the outermost commit puts them
+ * back and writes fresh stamps, and a rollback restores them with the rest,
+ * so the committed schema is always the migrated one. */
+gboolean         cohort_workspace_suspend_stamp_triggers (CohortWorkspace        *self,
+                                                          GError                **error);
 
 /* Key/value settings stored in the workspace (never secrets). */
 char            *cohort_workspace_get_meta             (CohortWorkspace          *self,
