@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
@@ -96,6 +97,53 @@ run (Fixture *f,
                 &r->out, &r->err, &r->status, &error);
   g_assert_no_error (error);
   r->status = g_spawn_check_wait_status (r->status, NULL) ? 0 : WEXITSTATUS (r->status);
+}
+
+/* The same with @input on its standard input, through a pipe. */
+static void
+run_with_input (Fixture    *f,
+                Run        *r,
+                const char *input,
+                ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stdin_bytes = g_bytes_new_static (input, strlen (input));
+  g_autoptr(GBytes) out = NULL, err = NULL;
+  const char *binary = g_getenv ("COHORT_BINARY");
+  const char *arg;
+  va_list args;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  g_ptr_array_add (argv, (char *) "--workspace");
+  g_ptr_array_add (argv, f->ws_path);
+  va_start (args, input);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "COHORT_NOW", "1800000000", TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  /* A command that stops reading early is judged by its exit status. */
+  if (!g_subprocess_communicate (process, stdin_bytes, NULL, &out, &err, &error))
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+      g_clear_error (&error);
+      g_subprocess_wait (process, NULL, &error);
+      g_assert_no_error (error);
+    }
+  r->out = out ? g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out)) : g_strdup ("");
+  r->err = err ? g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err)) : g_strdup ("");
+  r->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                    : 128 + g_subprocess_get_term_sig (process);
+  g_test_message ("stdout: %s\nstderr: %s", r->out, r->err);
 }
 
 static JsonNode *
@@ -293,6 +341,79 @@ test_list_pages (Fixture       *f,
                    ==, "k1510");
 }
 
+/* `import customers /dev/stdin` from a pipe into a workspace with
+ * attributes: every row, its values and types, no attribute named after a
+ * data row (the file was once read twice, the second time mid-stream). */
+static void
+test_stdin (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *seed = write_csv (f, sample);
+  g_autoptr(GString) input = g_string_new ("id,email,plan,spent,vip,signed_up\n");
+  g_auto(Run) first = { 0 };
+  g_auto(Run) r = { 0 };
+  g_auto(Run) count = { 0 };
+  g_auto(Run) attributes = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *o;
+  const guint n = 5000;
+
+  run (f, &first, "import", "customers", seed, NULL);
+  g_assert_cmpint (first.status, ==, 0);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (input, "s%u,s%u@x.com,%s,%u.5,%s,2024-03-%02u\n",
+                            i, i, i % 3 ? "free" : "pro", i, i % 2 ? "yes" : "no", 1 + i % 28);
+
+  run_with_input (f, &r, input->str, "import", "customers", "/dev/stdin", "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  node = parse (r.out);
+  o = json_node_get_object (node);
+  g_assert_cmpint (json_object_get_int_member (o, "rows"), ==, n);
+  g_assert_cmpint (json_object_get_int_member (o, "created"), ==, n);
+  g_assert_cmpint (json_object_get_int_member (o, "updated"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "rejected")), ==, 0);
+
+  run (f, &count, "customers", "count", NULL);
+  g_assert_cmpint (count.status, ==, 0);
+  g_assert_cmpint (g_ascii_strtoll (count.out, NULL, 10), ==, n + 2);
+
+  for (guint i = 0; i < n; i += 713)
+    {
+      g_auto(Run) show = { 0 };
+      g_autoptr(JsonNode) shown = NULL;
+      g_autofree char *id = g_strdup_printf ("s%u", i);
+      g_autofree char *email = g_strdup_printf ("s%u@x.com", i);
+      JsonObject *attrs, *a;
+
+      run (f, &show, "customers", "show", id, "--json", NULL);
+      g_assert_cmpint (show.status, ==, 0);
+      shown = parse (show.out);
+      o = json_node_get_object (shown);
+      g_assert_cmpstr (json_object_get_string_member (o, "email"), ==, email);
+      attrs = json_object_get_object_member (o, "attributes");
+      a = json_object_get_object_member (attrs, "plan");
+      g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "string");
+      g_assert_cmpstr (json_object_get_string_member (a, "value"), ==, i % 3 ? "free" : "pro");
+      a = json_object_get_object_member (attrs, "spent");
+      g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "number");
+      g_assert_cmpfloat (json_object_get_double_member (a, "value"), ==, i + 0.5);
+      a = json_object_get_object_member (attrs, "vip");
+      g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "boolean");
+      g_assert_cmpint (json_object_get_boolean_member (a, "value"), ==, i % 2 == 1);
+      a = json_object_get_object_member (attrs, "signed_up");
+      g_assert_cmpstr (json_object_get_string_member (a, "type"), ==, "timestamp");
+      g_assert_cmpint (json_object_get_int_member (a, "value"), ==,
+                       1709251200 + (gint64) (i % 28) * 86400);
+      g_assert_cmpuint (json_object_get_size (attrs), ==, 4);
+    }
+
+  /* A preview reads a pipe too. */
+  run_with_input (f, &attributes, "Name;Note\nAnn;x\n", "import", "customers", "/dev/stdin",
+                  "--preview", "1", "--json", NULL);
+  g_assert_cmpint (attributes.status, ==, 0);
+  g_assert_nonnull (strstr (attributes.out, "Ann"));
+}
+
 static void
 test_preview (Fixture       *f,
               gconstpointer  data)
@@ -398,6 +519,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* A command that stops reading its input fails its test, not the suite. */
+  signal (SIGPIPE, SIG_IGN);
 
 #define ADD(path, func) g_test_add ("/cli-import/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("json", test_import_json);
@@ -406,6 +529,7 @@ main (int argc, char **argv)
   ADD ("list", test_list);
   ADD ("list-pages", test_list_pages);
   ADD ("preview", test_preview);
+  ADD ("stdin", test_stdin);
   ADD ("failures", test_failures);
   ADD ("options", test_options);
 #undef ADD
