@@ -150,7 +150,7 @@ list_event_names_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   GStrv names;
 
-  ws = cohort_workspace_open (task_data, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (task_data, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws == NULL || (names = cohort_events_list_names (ws, &error)) == NULL)
     {
       if (error != NULL)

@@ -265,7 +265,7 @@ read_page_thread (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -360,7 +360,7 @@ compute_order_thread (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -808,7 +808,7 @@ read_ordinals_thread (GTask        *task,
   g_autoptr(GArray) ordinals = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GError) error = NULL;
 
-  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (request->path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));

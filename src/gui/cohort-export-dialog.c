@@ -97,7 +97,7 @@ export_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  ws = cohort_workspace_open (job->workspace_path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (job->workspace_path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws != NULL)
     ev = cohort_evaluator_evaluate_segment (ws, job->segment_id, cancellable, &error);
   if (ev == NULL)

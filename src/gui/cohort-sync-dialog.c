@@ -220,7 +220,7 @@ plan_thread (GTask        *task,
   CohortSyncPlan *plan;
   GError *error = NULL;
 
-  ws = cohort_workspace_open (data->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  ws = cohort_workspace_open (data->path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
   if (ws == NULL)
     {
       g_task_return_error (task, error);
