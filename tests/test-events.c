@@ -451,9 +451,9 @@ test_import_bulk (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cohort_event_importer_get_duplicates (second), ==, 2);
   g_assert_cmpuint (cohort_event_importer_get_imported (second), ==, n);
   g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, n + 1);
-  /* The customer index is back; the unique index waits for a row-by-row import. */
+  /* Both indexes are committed, the unique one built again (issue 9). */
   g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_customer'"), ==, 1);
-  g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
 
   /* Cancelled on the bulk path: rolled back, indexes and all. */
   g_string_free (csv, TRUE);
@@ -475,9 +475,8 @@ test_import_bulk (Fixture *f, gconstpointer data)
 
     g_assert_cmpuint (cohort_event_importer_get_duplicates (small), ==, 1);
     g_assert_cmpuint (cohort_event_importer_get_imported (small), ==, 1);
-    /* It took the bulk path too: no slow, uncancellable rebuild of the
-     * unique index just for two rows. */
-    g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
+    /* Row by row, through the unique index, which is still there. */
+    g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
     g_assert_cmpint (cohort_events_count (f->ws, NULL), ==, n + 2);
   }
   g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"visit\", \"count\": {\"operator\": \"eq\", \"value\": 131}}}"),
@@ -605,15 +604,14 @@ test_import_bulk_chunks (Fixture *f, gconstpointer data)
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 200);
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_customer'"), ==, 1);
 
-      /* The bulk workspace is sound, its index by customer included (a
-       * small import after a bulk one takes the bulk path too: the unique
-       * index of dedupe keys is not there) */
-      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
+      /* The bulk workspace is sound, both indexes included (issue 9: the
+       * unique index of dedupe keys is built again before the commit) */
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
       again = run_with_limits (f->ws, path, G_MAXUINT64, 0, FALSE);
       g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 0);
       g_assert_cmpint (query_int (f, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
                        ==, 0);
-      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 0);
+      g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
     }
   g_assert_cmpuint (count (f, "{\"event\": {\"name\": \"buy\", \"count\": {\"operator\": \"gte\", \"value\": 1}}}"),
                     ==, 6);   /* k1, k2 (by id and email), k3, k4 (by email, any case), new1, someone.new */
@@ -792,6 +790,129 @@ test_import_bulk_cancel_late (Fixture *f, gconstpointer data)
   g_assert_cmpint (query_int (f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_dedupe'"), ==, 1);
 }
 
+/* ---- The committed schema is the migrated one (issue 9, item 5) ------- */
+
+/* The indexes of the events table, as text. */
+static char *
+event_indexes (Fixture *f)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws, "SELECT name, sql FROM sqlite_master "
+                                                 "WHERE type = 'index' AND tbl_name = 'events' "
+                                                 "ORDER BY name", NULL);
+  GString *s = g_string_new (NULL);
+
+  g_assert_nonnull (stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (s, "%s: %s\n", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1));
+  sqlite3_reset (stmt);
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_schema_kept (Fixture *f, const char *migrated)
+{
+  g_autofree char *now = event_indexes (f);
+  g_autofree char *integrity = NULL;
+  sqlite3_stmt *stmt;
+
+  g_assert_cmpstr (now, ==, migrated);
+  g_assert_nonnull (strstr (now, "events_by_dedupe: CREATE UNIQUE INDEX"));
+  g_assert_nonnull (strstr (now, "events_by_customer: CREATE INDEX"));
+  stmt = cohort_workspace_prepare (f->ws, "PRAGMA integrity_check", NULL);
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  integrity = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_reset (stmt);
+  g_assert_cmpstr (integrity, ==, "ok");
+}
+
+static CohortEventImporter *
+import_ticks (Fixture *f, const char *name, guint n, guint first, guint64 bulk_min_rows,
+              GCancellable *cancellable, CohortImportProgressFunc progress)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,timestamp,page\n");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  CohortEventImporter *im;
+  gboolean ok;
+
+  for (guint i = first; i < first + n; i++)
+    g_string_append_printf (csv, "c%u,%s,%u,p%u\n", i % 400, name, 1000 + i, i % 9);
+  path = write_csv (f, "ticks.csv", csv->str);
+  im = cohort_event_importer_new (path);
+  cohort_event_importer_set_bulk_limits (im, bulk_min_rows, 0);
+  if (progress != NULL)
+    cohort_event_importer_set_progress_func (im, progress, g_object_ref (cancellable), g_object_unref);
+  ok = cohort_event_importer_run (im, f->ws, cancellable, &error);
+  if (progress == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    }
+  else
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_false (ok);
+    }
+  return im;
+}
+
+static void
+cancel_when_inserted (guint64 rows, guint64 bytes, guint64 total_bytes, gpointer user_data)
+{
+  /* The last report of the bulk path: every held event is in, the unique
+   * index is built next. */
+  if (total_bytes > 0 && bytes == total_bytes)
+    g_cancellable_cancel (user_data);
+}
+
+/* A bulk import drops the unique index of dedupe keys for speed, inside its
+ * transaction: what it commits has both indexes of the migrations, after a
+ * first bulk import, a follow-up bulk one and a row-by-row one; a cancel
+ * while the index is built again keeps the workspace as it was. */
+static void
+test_import_schema_kept (Fixture *f, gconstpointer data)
+{
+  g_autofree char *migrated = event_indexes (f);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  {
+    g_autoptr(CohortEventImporter) bulk = import_ticks (f, "tick", 6000, 0, 1, NULL, NULL);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (bulk), ==, 6000);
+    assert_schema_kept (f, migrated);
+  }
+  {
+    /* Follow-up, half of it repeats. */
+    g_autoptr(CohortEventImporter) again = import_ticks (f, "tick", 6000, 3000, 1, NULL, NULL);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 3000);
+    g_assert_cmpuint (cohort_event_importer_get_duplicates (again), ==, 3000);
+    assert_schema_kept (f, migrated);
+  }
+  {
+    /* Row by row: the unique index finds the repeats. */
+    g_autoptr(CohortEventImporter) rows = import_ticks (f, "tick", 100, 8950, G_MAXUINT64, NULL, NULL);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (rows), ==, 50);
+    g_assert_cmpuint (cohort_event_importer_get_duplicates (rows), ==, 50);
+    assert_schema_kept (f, migrated);
+  }
+  {
+    g_autoptr(CohortEventImporter) cancelled =
+      import_ticks (f, "tock", 6000, 0, 1, cancellable, cancel_when_inserted);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (cancelled), ==, 0);
+    g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 9050);
+    assert_schema_kept (f, migrated);
+  }
+  /* The unique index works: a repeat is refused by SQLite itself. */
+  g_assert_false (cohort_workspace_exec (f->ws, "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
+                                         "SELECT customer, name, timestamp, attrs, dedupe FROM events LIMIT 1",
+                                         NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -809,6 +930,7 @@ main (int argc, char **argv)
   ADD ("/events/import/apostrophe-ids", test_import_apostrophe_ids);
   ADD ("/events/import/bulk-cancel-late", test_import_bulk_cancel_late);
   ADD ("/events/import/timestamps", test_import_timestamps);
+  ADD ("/events/import/schema-kept", test_import_schema_kept);
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);
   ADD ("/events/damaged-sidecar", test_damaged_sidecar);

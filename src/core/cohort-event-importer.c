@@ -21,7 +21,9 @@
 /* A file this large (estimated rows) against this few existing events is
  * imported on the bulk path: the unique index of dedupe keys is dropped
  * (repeats are found in memory) and the events are held, then inserted
- * sorted by customer (see flush_pending). */
+ * sorted by customer (see flush_pending); the index is built again before
+ * the commit (restore_indexes), so what is committed is always the schema
+ * of the migrations. */
 #define BULK_MIN_ROWS 100000
 #define BYTES_PER_ROW_ESTIMATE 32
 /* A bulk import keeps up to this many events (or bytes of their names and
@@ -1297,11 +1299,10 @@ begin_bulk (Import      *im,
   if (sqlite3_step (stmt) == SQLITE_ROW)
     existing = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
-  /* Row by row only for a small file while the unique index of dedupe keys
-   * is there: it finds the repeats. After a bulk import that index is left
-   * out, and building it again (seconds for millions of events, in one
-   * statement that cannot be cancelled) costs more than the bulk path, which
-   * keeps the index by customer and only reads the existing keys. */
+  /* Row by row for a small file: the unique index of dedupe keys finds the
+   * repeats. Without that index (a workspace that older versions imported
+   * into, before its migration) the bulk path finds them in memory, and
+   * restore_indexes builds the index. */
   stmt = cohort_workspace_prepare (im->ws, "SELECT count (*) FROM sqlite_master "
                                    "WHERE type = 'index' AND name = 'events_by_dedupe'", error);
   if (stmt == NULL)
@@ -1364,9 +1365,8 @@ begin_bulk (Import      *im,
   return TRUE;
 }
 
-/* The last pending events are inserted. The unique index of dedupe keys is
- * left out: only a row-by-row import needs it, and that one builds it first
- * (begin_bulk), so a large import does not pay for an index nothing reads yet. */
+/* The last pending events are inserted; restore_indexes builds the unique
+ * index of dedupe keys again. */
 static gboolean
 end_bulk (Import  *im,
           GError **error)
@@ -1385,6 +1385,51 @@ end_bulk (Import  *im,
     }
   im->n_pending = im->pending_bytes = 0;
   return TRUE;
+}
+
+static int
+interrupt_if_cancelled (gpointer data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+/* What an import commits is the schema of the migrations (migration 3 of
+ * cohort-migrations.c): the bulk path dropped the unique index of dedupe
+ * keys for speed, inside this transaction, and builds it again here. The
+ * keys are unique (the bulk path found the repeats in memory), so this is
+ * one sort of the keys. Both indexes are made sure of, whichever path ran:
+ * an import never commits without them. A cancel interrupts the build. */
+static gboolean
+restore_indexes (Import  *im,
+                 GError **error)
+{
+  static const char *const sql[] = {
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_by_dedupe ON events (dedupe)",
+    "CREATE INDEX IF NOT EXISTS events_by_customer ON events (customer, timestamp)",
+  };
+  sqlite3 *db = cohort_workspace_get_db (im->ws);
+  gboolean ok = TRUE;
+
+  if (im->cancellable != NULL)
+    sqlite3_progress_handler (db, 1000, interrupt_if_cancelled, im->cancellable);
+  for (guint i = 0; ok && i < G_N_ELEMENTS (sql); i++)
+    {
+      GError *local = NULL;
+
+      if (cohort_workspace_exec (im->ws, sql[i], &local))
+        continue;
+      ok = FALSE;
+      if (g_cancellable_is_cancelled (im->cancellable))
+        {
+          g_error_free (local);
+          g_cancellable_set_error_if_cancelled (im->cancellable, error);
+        }
+      else
+        g_propagate_error (error, local);
+    }
+  if (im->cancellable != NULL)
+    sqlite3_progress_handler (db, 0, NULL, NULL);
+  return ok;
 }
 
 static gboolean
@@ -1420,7 +1465,7 @@ run_internal (CohortEventImporter  *self,
   Import im = { 0 };
   gboolean ok = FALSE;
   gboolean fk_off = FALSE;
-  gint64 t_start = g_get_monotonic_time (), t_rows = 0, t_index = 0;
+  gint64 t_start = g_get_monotonic_time (), t_rows = 0, t_end = 0, t_index = 0;
 
   g_return_val_if_fail (COHORT_IS_EVENT_IMPORTER (self), FALSE);
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
@@ -1479,6 +1524,9 @@ run_internal (CohortEventImporter  *self,
   t_rows = g_get_monotonic_time ();
   if (!end_bulk (&im, error))
     goto rollback;
+  t_end = g_get_monotonic_time ();
+  if (!restore_indexes (&im, error))
+    goto rollback;
   t_index = g_get_monotonic_time ();
   if ((self->imported > 0 || self->customers_created > 0) &&
       !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
@@ -1489,8 +1537,8 @@ run_internal (CohortEventImporter  *self,
       self->imported = self->customers_created = 0;
       goto out;
     }
-  g_debug ("Event import: rows %.2f s, end %.2f s, commit %.2f s",
-           (t_rows - t_start) / 1e6, (t_index - t_rows) / 1e6,
+  g_debug ("Event import: rows %.2f s, end %.2f s, indexes %.2f s, commit %.2f s",
+           (t_rows - t_start) / 1e6, (t_end - t_rows) / 1e6, (t_index - t_end) / 1e6,
            (g_get_monotonic_time () - t_index) / 1e6);
   ok = TRUE;
   goto out;

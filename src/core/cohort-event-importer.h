@@ -47,10 +47,11 @@ void                 cohort_event_importer_set_create_missing  (CohortEventImpor
 void                 cohort_event_importer_set_all_or_nothing  (CohortEventImporter      *self,
                                                                 gboolean                  all_or_nothing);
 /* Tests: a file of at least @min_rows estimated rows (default 100000) is
- * imported on the bulk path (also a smaller one once an earlier bulk import
- * left out the unique index of dedupe keys), which holds its events and
- * inserts them @chunk_rows at a time (default 16777216, or 1 GB of held
- * events), sorted by customer and time. 0 keeps the default. */
+ * imported on the bulk path (also a smaller one into a workspace without the
+ * unique index of dedupe keys, as older versions left it), which holds its
+ * events and inserts them @chunk_rows at a time (default 16777216, or 1 GB
+ * of held events), sorted by customer and time, and builds that index again
+ * before committing. 0 keeps the default. */
 void                 cohort_event_importer_set_bulk_limits     (CohortEventImporter      *self,
                                                                 guint64                   min_rows,
                                                                 guint                     chunk_rows);
