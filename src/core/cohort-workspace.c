@@ -32,6 +32,8 @@ struct _CohortWorkspace
   gboolean    read_only;
   guint       stamps_suspended;  /* depth at which the stamp triggers were dropped, 0: none */
   int         open_rc;           /* SQLite's code for a failed first read */
+  guint       stamps_to_renew;   /* COHORT_STAMP_*_MASK */
+  sqlite3_int64 changes_at_suspend;
 };
 
 G_DEFINE_FINAL_TYPE (CohortWorkspace, cohort_workspace, G_TYPE_OBJECT)
@@ -703,31 +705,45 @@ cohort_workspace_read_stamp (sqlite3          *db,
 
 gboolean
 cohort_workspace_suspend_stamp_triggers (CohortWorkspace  *self,
+                                         guint             stamps,
                                          GError          **error)
 {
   g_return_val_if_fail (COHORT_IS_WORKSPACE (self), FALSE);
   g_return_val_if_fail (self->depth > 0, FALSE);
 
+  self->stamps_to_renew |= stamps;
   if (self->stamps_suspended != 0)
     return TRUE;
   if (!cohort_workspace_exec (self, cohort_migrations_drop_stamp_triggers (), error))
     return FALSE;
   self->stamps_suspended = self->depth;
+  self->changes_at_suspend = sqlite3_total_changes64 (self->db);
   return TRUE;
 }
 
-/* Before the outermost COMMIT: the schema as migrated, and fresh stamps. */
+/* Before the outermost COMMIT: the schema as migrated, and fresh stamps
+ * for what the writer said it may change, if it changed any row. */
 static gboolean
 restore_stamp_triggers (CohortWorkspace  *self,
                         GError          **error)
 {
+  gboolean changed;
+
   if (self->stamps_suspended == 0)
     return TRUE;
-  if (!cohort_workspace_exec (self, cohort_migrations_stamp_triggers (), error) ||
+  changed = sqlite3_total_changes64 (self->db) != self->changes_at_suspend;
+  if (!cohort_workspace_exec (self, cohort_migrations_stamp_triggers (), error))
+    return FALSE;
+  if (changed && (self->stamps_to_renew & COHORT_STAMP_CUSTOMERS_MASK) &&
       !cohort_workspace_exec (self, "UPDATE meta SET value = lower(hex(randomblob(16))) "
-                                    "WHERE key IN ('customers_stamp', 'events_stamp')", error))
+                                    "WHERE key = 'customers_stamp'", error))
+    return FALSE;
+  if (changed && (self->stamps_to_renew & COHORT_STAMP_EVENTS_MASK) &&
+      !cohort_workspace_exec (self, "UPDATE meta SET value = lower(hex(randomblob(16))) "
+                                    "WHERE key = 'events_stamp'", error))
     return FALSE;
   self->stamps_suspended = 0;
+  self->stamps_to_renew = 0;
   return TRUE;
 }
 
@@ -864,7 +880,10 @@ cohort_workspace_rollback (CohortWorkspace *self)
 
   /* Rolling back the level that dropped the stamp triggers brings them back. */
   if (self->stamps_suspended >= self->depth)
-    self->stamps_suspended = 0;
+    {
+      self->stamps_suspended = 0;
+      self->stamps_to_renew = 0;
+    }
   if (self->depth > 1)
     {
       g_autofree char *sql = g_strdup_printf ("ROLLBACK TO cohort_%u; RELEASE cohort_%u",
@@ -906,15 +925,7 @@ cohort_workspace_note_change (CohortWorkspace  *self,
         return FALSE;
       if (sqlite3_step (stmt) != SQLITE_DONE)
         return cohort_workspace_db_error (self, error, _("recording a change"));
-      /* The triggers do this for every row; once more costs nothing and
-       * holds even if somebody dropped them. */
-      stmt = cohort_workspace_prepare (self,
-                                       "UPDATE meta SET value = lower(hex(randomblob(16))) "
-                                       "WHERE key IN ('customers_stamp', 'events_stamp')", error);
-      if (stmt == NULL)
-        return FALSE;
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        return cohort_workspace_db_error (self, error, _("recording a change"));
+
     }
   self->pending_changes |= what;
   return TRUE;

@@ -125,11 +125,17 @@ gboolean         cohort_workspace_read_stamp           (sqlite3                 
                                                         char                    **out_stamp,
                                                         GError                  **error);
 
+#define COHORT_STAMP_CUSTOMERS_MASK (1u << COHORT_STAMP_CUSTOMERS)
+#define COHORT_STAMP_EVENTS_MASK    (1u << COHORT_STAMP_EVENTS)
+
 /* For bulk writers, inside a transaction: drops the per-row stamp triggers
  * (they cost as much as the insert itself); the outermost commit puts them
- * back and writes fresh stamps, and a rollback restores them with the rest,
- * so the committed schema is always the migrated one. */
+ * back and, if any row changed, writes fresh stamps for @stamps (a mask of
+ * COHORT_STAMP_*_MASK: every kind of table the writer may change, including
+ * through cascades). A rollback restores them with the rest, so the
+ * committed schema is always the migrated one. */
 gboolean         cohort_workspace_suspend_stamp_triggers (CohortWorkspace        *self,
+                                                          guint                   stamps,
                                                           GError                **error);
 
 /* Key/value settings stored in the workspace (never secrets). */
