@@ -721,7 +721,10 @@ cohort_attributes_set_type (CohortWorkspace  *ws,
       cohort_workspace_db_error (ws, error, _("changing an attribute’s type"));
       goto fail;
     }
-  if (type == COHORT_ATTR_TIMESTAMP && !convert_to_timestamps (ws, attr->id, error))
+  /* Converting may rewrite every customer: one stamp renewal, not one per row. */
+  if (type == COHORT_ATTR_TIMESTAMP &&
+      (!cohort_workspace_suspend_stamp_triggers (ws, COHORT_STAMP_CUSTOMERS_MASK, error) ||
+       !convert_to_timestamps (ws, attr->id, error)))
     goto fail;
   if (!cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error) ||
       !cohort_workspace_commit (ws, error))
