@@ -878,13 +878,24 @@ test_import_schema_kept (Fixture *f, gconstpointer data)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
   {
+    /* Cancelled once every event is in, as the index is built again. */
+    g_autoptr(CohortEventImporter) cancelled =
+      import_ticks (f, "tock", 6000, 0, 1, cancellable, cancel_when_inserted);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (cancelled), ==, 0);
+    g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 0);
+    assert_schema_kept (f, migrated);
+  }
+  {
+    /* Into an empty table: the unique index is dropped and built again. */
     g_autoptr(CohortEventImporter) bulk = import_ticks (f, "tick", 6000, 0, 1, NULL, NULL);
 
     g_assert_cmpuint (cohort_event_importer_get_imported (bulk), ==, 6000);
     assert_schema_kept (f, migrated);
   }
   {
-    /* Follow-up, half of it repeats. */
+    /* Follow-up, half of it repeats; no larger than the table: the unique
+     * index stays and takes the new keys. */
     g_autoptr(CohortEventImporter) again = import_ticks (f, "tick", 6000, 3000, 1, NULL, NULL);
 
     g_assert_cmpuint (cohort_event_importer_get_imported (again), ==, 3000);
@@ -892,21 +903,23 @@ test_import_schema_kept (Fixture *f, gconstpointer data)
     assert_schema_kept (f, migrated);
   }
   {
+    /* Larger than the table again: dropped and built again. */
+    g_autoptr(CohortEventImporter) big = import_ticks (f, "tick", 20000, 6000, 1, NULL, NULL);
+
+    g_assert_cmpuint (cohort_event_importer_get_imported (big), ==, 17000);
+    g_assert_cmpuint (cohort_event_importer_get_duplicates (big), ==, 3000);
+    assert_schema_kept (f, migrated);
+  }
+  {
     /* Row by row: the unique index finds the repeats. */
-    g_autoptr(CohortEventImporter) rows = import_ticks (f, "tick", 100, 8950, G_MAXUINT64, NULL, NULL);
+    g_autoptr(CohortEventImporter) rows = import_ticks (f, "tick", 100, 25950, G_MAXUINT64, NULL, NULL);
 
     g_assert_cmpuint (cohort_event_importer_get_imported (rows), ==, 50);
     g_assert_cmpuint (cohort_event_importer_get_duplicates (rows), ==, 50);
     assert_schema_kept (f, migrated);
   }
-  {
-    g_autoptr(CohortEventImporter) cancelled =
-      import_ticks (f, "tock", 6000, 0, 1, cancellable, cancel_when_inserted);
-
-    g_assert_cmpuint (cohort_event_importer_get_imported (cancelled), ==, 0);
-    g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 9050);
-    assert_schema_kept (f, migrated);
-  }
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM events"), ==, 26050);
+  g_assert_cmpint (query_int (f, "SELECT count(DISTINCT dedupe) FROM events"), ==, 26050);
   /* The unique index works: a repeat is refused by SQLite itself. */
   g_assert_false (cohort_workspace_exec (f->ws, "INSERT INTO events (customer, name, timestamp, attrs, dedupe) "
                                          "SELECT customer, name, timestamp, attrs, dedupe FROM events LIMIT 1",

@@ -1328,8 +1328,16 @@ begin_bulk (Import      *im,
   if (rc != SQLITE_DONE)
     return cohort_workspace_db_error (im->ws, error, _("reading events"));
   /* The index by customer stays: the events are inserted in its order,
-   * chunk by chunk (flush_pending), which is cheaper than building it anew. */
-  if (!cohort_workspace_exec (im->ws, "DROP INDEX IF EXISTS events_by_dedupe", error))
+   * chunk by chunk (flush_pending), which is cheaper than building it anew.
+   * The unique index of dedupe keys gets the keys in random order: it is
+   * dropped, and built again by one sort before the commit
+   * (restore_indexes), when this file is about as large as what the table
+   * holds or larger; against more events already there, a random insert per
+   * new event costs less than sorting every key again (measured: 2,000,000
+   * keys sort in 3.4 s of CPU; 200,000 more take 0.5 s inserted, 3.7 s
+   * rebuilt). */
+  if (estimate >= (guint64) existing &&
+      !cohort_workspace_exec (im->ws, "DROP INDEX IF EXISTS events_by_dedupe", error))
     return FALSE;
   /* Buckets by customer ordinal; customers created by this import go to the last one. */
   stmt = cohort_workspace_prepare (im->ws, "SELECT coalesce (min (ordinal), 1), coalesce (max (ordinal), 1) "
@@ -1531,6 +1539,9 @@ run_internal (CohortEventImporter  *self,
   if (!restore_indexes (&im, error))
     goto rollback;
   t_index = g_get_monotonic_time ();
+  /* A cancel that came while the held events went in still counts. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto rollback;
   if ((self->imported > 0 || self->customers_created > 0) &&
       !cohort_workspace_note_change (ws, COHORT_CHANGE_CUSTOMERS, error))
     goto rollback;
