@@ -9,7 +9,7 @@ packages="
   libjson-glib-dev libsqlite3-dev libsecret-1-dev
   desktop-file-utils appstream-util
   xvfb xauth dbus dbus-x11 gnome-keyring imagemagick sqlite3 time fonts-cantarell
-  libclang-rt-14-dev
+  libclang-rt-14-dev clang
 "
 
 missing=""
