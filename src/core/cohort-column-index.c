@@ -1,11 +1,13 @@
 /* cohort-column-index.c: the workspace's customers as columns in memory
  *
- * Sidecar file layout (native byte order, every section 8-byte aligned):
- *   FileHeader | ColumnHeader[n_columns] | names | universe words |
- *   per column: codes | offsets | pool | flags | numbers? | timestamps?
- * The header checksum covers header, column table and names; each column
- * has its own checksum, checked the first time the column is used, so that
- * opening costs only what a count touches.
+ * The sidecar file follows the discipline of cohort-derived-file-private.h
+ * (stamp, checksummed header and sections, atomic write). Its sections:
+ *   META | COLUMNS (ColumnEntry[n_columns]) | NAMES | UNIVERSE |
+ *   per column: CODES | OFFSETS | POOL | FLAGS | NUMBERS? | TIMESTAMPS?
+ * META, COLUMNS, NAMES and UNIVERSE are checked on open; the sections of a
+ * column the first time the column is used (then also its shape: offsets
+ * rising inside the pool, codes inside the dictionary), so that opening
+ * costs only what a count touches, and no byte is used unchecked.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,43 +16,41 @@
 #include <inttypes.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "cohort-attrs.h"
 #include "cohort-column-index.h"
 #include "cohort-column-private.h"
+#include "cohort-derived-file-private.h"
 #include "cohort-value.h"
 
 G_DEFINE_QUARK (cohort-index-error-quark, cohort_index_error)
 
-#define INDEX_MAGIC "COHIDX\0\1"
-#define INDEX_VERSION 2u
-#define INDEX_ENDIAN 0x01020304u
+#define INDEX_MAGIC "COHIDX\0\3"
+#define INDEX_VERSION 3u
+
+enum
+{
+  SECTION_META = 1,
+  SECTION_COLUMNS,
+  SECTION_NAMES,
+  SECTION_UNIVERSE,
+  SECTION_CODES = 10,
+  SECTION_OFFSETS,
+  SECTION_POOL,
+  SECTION_FLAGS,
+  SECTION_NUMBERS,
+  SECTION_TIMESTAMPS,
+};
 
 typedef struct
 {
-  char    magic[8];
-  guint32 version;
-  guint32 endian;
-  guint64 file_size;
-  gint64  generation;
-  char    uuid[48];
   guint32 n_ordinals;
   guint32 n_columns;
   guint64 n_customers;
-  guint64 table_offset;
-  guint64 names_offset;
-  guint64 names_size;
-  guint64 universe_offset;
-  guint64 universe_checksum;
-  guint64 header_checksum;
-} FileHeader;
+} IndexMeta;
 
 typedef struct
 {
@@ -58,21 +58,16 @@ typedef struct
   guint32 name_offset;
   guint32 name_len;
   guint32 n_entries;
-  guint64 codes_offset;
-  guint64 offsets_offset;
-  guint64 pool_offset;
-  guint64 pool_size;
-  guint64 flags_offset;
-  guint64 numbers_offset;
-  guint64 timestamps_offset;
-  guint64 checksum;
-} ColumnHeader;
+  guint32 first_section;    /* its CODES; then OFFSETS, POOL, FLAGS, NUMBERS?, TIMESTAMPS? */
+  guint32 has_numbers;
+  guint32 has_timestamps;
+  guint32 reserved;
+} ColumnEntry;
 
 struct _CohortColumnIndex
 {
   gatomicrefcount  ref;
-  char            *uuid;
-  gint64           generation;
+  char            *stamp;
   guint32          n_ordinals;
   guint64          n_customers;
   CohortBitmap    *universe;
@@ -83,13 +78,15 @@ struct _CohortColumnIndex
   CohortColumn    *email_column;
   const char     **attribute_names;
   /* Backing store */
-  guint8          *map;
-  gsize            map_len;
-  const ColumnHeader *headers;     /* in map, for lazy checks */
+  CohortDerivedFile *file;         /* mapped sidecar, or NULL when built */
+  guint32         *first_section;  /* mapped: per column, its first section */
   gint            *checked;        /* per column: 0 unknown, 1 good, -1 damaged */
   GPtrArray       *allocations;
   gsize            size;
 };
+
+static CohortDerivedCache cache = COHORT_DERIVED_CACHE_INIT (2, cohort_column_index_ref,
+                                                             cohort_column_index_unref);
 
 G_DEFINE_BOXED_TYPE (CohortColumnIndex, cohort_column_index,
                      cohort_column_index_ref, cohort_column_index_unref)
@@ -107,15 +104,15 @@ cohort_column_index_unref (CohortColumnIndex *self)
 {
   if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
     return;
-  g_free (self->uuid);
+  g_free (self->stamp);
   cohort_bitmap_free (self->universe);
   g_free (self->columns);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
   g_free (self->attribute_names);
   g_free (self->checked);
+  g_free (self->first_section);
   g_clear_pointer (&self->allocations, g_ptr_array_unref);
-  if (self->map != NULL)
-    munmap (self->map, self->map_len);
+  g_clear_pointer (&self->file, cohort_derived_file_free);
   g_free (self);
 }
 
@@ -137,25 +134,6 @@ mix64 (guint64 h)
   h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
   h ^= h >> 33;
   return h;
-}
-
-/* A fast checksum for damage detection (not cryptographic). */
-static guint64
-checksum_bytes (guint64 h, const void *data, gsize len)
-{
-  const guint8 *p = data;
-  guint64 a = h ^ len, b = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-  gsize i = 0;
-
-  /* Two independent lanes keep the multiplier busy. */
-  for (; i + 16 <= len; i += 16)
-    {
-      a = (a ^ load64 (p + i)) * G_GUINT64_CONSTANT (0x100000001b3);
-      b = (b ^ load64 (p + i + 8)) * G_GUINT64_CONSTANT (0xc2b2ae3d27d4eb4f);
-    }
-  for (; i < len; i++)
-    a = (a ^ p[i]) * G_GUINT64_CONSTANT (0x100000001b3);
-  return mix64 (a ^ mix64 (b));
 }
 
 static inline guint32
@@ -417,56 +395,13 @@ set_db_error (sqlite3 *db, GError **error, const char *what)
   return FALSE;
 }
 
-/* The state of the customers an index is built from: the workspace uuid
- * and its data generation. When the workspace also keeps a generation of
- * the customers alone (meta "customers_generation", not bumped by changes
- * of manual membership), that one is used, the uuid tagged "/c" so that
- * numbers from the two counters are never mistaken for each other. */
+/* The state of the customers an index is built from: a stamp that changes
+ * with every committed change of customers and attributes, by any program
+ * (read in the same snapshot as the rows). */
 static gboolean
-query_generation (sqlite3 *db, char **uuid, gint64 *generation, GError **error)
+read_stamp (sqlite3 *db, char **stamp, GError **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  g_autofree char *id = NULL;
-  gint64 data_generation = 0, customers_generation = -1;
-  int rc;
-
-  *generation = 0;
-  if (uuid)
-    *uuid = NULL;
-  if (sqlite3_prepare_v2 (db, "SELECT key, value FROM meta WHERE key IN "
-                              "('uuid', 'data_generation', 'customers_generation')",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return set_db_error (db, error, "meta");
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *key = (const char *) sqlite3_column_text (stmt, 0);
-      const char *value = (const char *) sqlite3_column_text (stmt, 1);
-
-      if (value == NULL)
-        continue;
-      if (g_strcmp0 (key, "uuid") == 0)
-        id = g_strdup (value);
-      else if (g_strcmp0 (key, "data_generation") == 0)
-        data_generation = g_ascii_strtoll (value, NULL, 10);
-      else if (g_strcmp0 (key, "customers_generation") == 0)
-        customers_generation = g_ascii_strtoll (value, NULL, 10);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return set_db_error (db, error, "meta");
-  if (customers_generation >= 0)
-    {
-      *generation = customers_generation;
-      if (uuid)
-        *uuid = g_strconcat (id ? id : "", "/c", NULL);
-    }
-  else
-    {
-      *generation = data_generation;
-      if (uuid)
-        *uuid = g_steal_pointer (&id);
-    }
-  return TRUE;
+  return cohort_workspace_read_stamp (db, COHORT_STAMP_CUSTOMERS, stamp, error);
 }
 
 static void
@@ -508,7 +443,7 @@ build_scan (sqlite3           *db,
   int rc;
   guint64 rows = 0;
 
-  if (!query_generation (db, &self->uuid, &self->generation, error))
+  if (!read_stamp (db, &self->stamp, error))
     return FALSE;
 
   if (sqlite3_prepare_v2 (db, "SELECT id, name FROM attributes ORDER BY id", -1, &stmt, NULL) != SQLITE_OK)
@@ -679,346 +614,212 @@ cohort_column_index_build (sqlite3       *db,
 /* ------------------------------------------------------------------ */
 /* Writing the sidecar                                                  */
 
-typedef struct
-{
-  FILE    *fp;
-  guint64  offset;
-  gboolean failed;
-} Writer;
-
-static guint64
-writer_put (Writer *w, const void *data, gsize len)
-{
-  static const guint8 zeros[8] = { 0 };
-  guint64 at = w->offset;
-
-  if (len > 0 && fwrite (data, 1, len, w->fp) != len)
-    w->failed = TRUE;
-  w->offset += len;
-  if (w->offset % 8 != 0)
-    {
-      gsize pad = 8 - w->offset % 8;
-
-      if (fwrite (zeros, 1, pad, w->fp) != pad)
-        w->failed = TRUE;
-      w->offset += pad;
-    }
-  return at;
-}
-
-static gsize
-align8 (gsize n)
-{
-  return (n + 7) & ~(gsize) 7;
-}
-
-/* Dictionaries up to this size are checksummed whole; larger ones only in
- * their codes and flags (read by every count anyway), their offsets being
- * checked for shape: a count then touches only the entries it needs. */
-#define FULL_CHECKSUM_ENTRIES 65536
-
-static guint64
-column_checksum (const CohortColumn *c, guint32 n_ordinals, gsize pool_size)
-{
-  guint64 h = 0;
-
-  h = checksum_bytes (h, c->codes, (gsize) n_ordinals * 4);
-  h = checksum_bytes (h, c->flags, c->n_entries);
-  if (c->n_entries > FULL_CHECKSUM_ENTRIES)
-    return h;
-  h = checksum_bytes (h, c->offsets, ((gsize) c->n_entries + 1) * 4);
-  h = checksum_bytes (h, c->pool, pool_size);
-  if (c->numbers)
-    h = checksum_bytes (h, c->numbers, (gsize) c->n_entries * 8);
-  if (c->timestamps)
-    h = checksum_bytes (h, c->timestamps, (gsize) c->n_entries * 8);
-  return h;
-}
-
 static gboolean
 write_sidecar (CohortColumnIndex *self, const char *path, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  g_autofree ColumnHeader *table = g_new0 (ColumnHeader, self->n_columns);
+  g_autoptr(CohortDerivedWriter) w = cohort_derived_writer_new (INDEX_MAGIC, INDEX_VERSION, self->stamp);
+  g_autofree ColumnEntry *table = g_new0 (ColumnEntry, MAX (self->n_columns, 1));
   g_autoptr(GString) names = g_string_new (NULL);
-  FileHeader header = { 0 };
-  Writer w = { 0 };
-  int fd;
+  IndexMeta meta = { 0 };
+  guint32 next = 4;
 
-  fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "%s: %s", tmpl, g_strerror (saved));
-      return FALSE;
-    }
-  w.fp = fdopen (fd, "wb");
-  if (w.fp == NULL)
-    {
-      close (fd);
-      g_unlink (tmpl);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fdopen failed");
-      return FALSE;
-    }
-  setvbuf (w.fp, NULL, _IOFBF, 1 << 20);
-
-  for (guint i = 0; i < self->n_columns; i++)
-    {
-      table[i].kind = self->columns[i].kind;
-      table[i].name_offset = (guint32) names->len;
-      table[i].name_len = (guint32) strlen (self->columns[i].name);
-      g_string_append_len (names, self->columns[i].name, table[i].name_len + 1);
-    }
-
-  memcpy (header.magic, INDEX_MAGIC, 8);
-  header.version = INDEX_VERSION;
-  header.endian = INDEX_ENDIAN;
-  header.generation = self->generation;
-  g_strlcpy (header.uuid, self->uuid ? self->uuid : "", sizeof header.uuid);
-  header.n_ordinals = self->n_ordinals;
-  header.n_columns = self->n_columns;
-  header.n_customers = self->n_customers;
-  header.table_offset = align8 (sizeof header);
-  header.names_offset = header.table_offset + align8 (sizeof (ColumnHeader) * self->n_columns);
-  header.names_size = names->len;
-  header.universe_offset = header.names_offset + align8 (names->len);
-
-  /* Data first (to learn the offsets), then header and table over the start. */
-  fseek (w.fp, (long) header.universe_offset, SEEK_SET);
-  w.offset = header.universe_offset;
-  writer_put (&w, self->universe->words, self->universe->n_words * 8);
-  header.universe_checksum = checksum_bytes (0, self->universe->words, self->universe->n_words * 8);
+  meta.n_ordinals = self->n_ordinals;
+  meta.n_columns = self->n_columns;
+  meta.n_customers = self->n_customers;
   for (guint i = 0; i < self->n_columns; i++)
     {
       const CohortColumn *c = &self->columns[i];
-      gsize pool_size = c->offsets[c->n_entries];
 
+      table[i].kind = c->kind;
+      table[i].name_offset = (guint32) names->len;
+      table[i].name_len = (guint32) strlen (c->name);
+      g_string_append_len (names, c->name, table[i].name_len + 1);
       table[i].n_entries = c->n_entries;
-      table[i].codes_offset = writer_put (&w, c->codes, (gsize) self->n_ordinals * 4);
-      table[i].offsets_offset = writer_put (&w, c->offsets, ((gsize) c->n_entries + 1) * 4);
-      table[i].pool_size = pool_size;
-      table[i].pool_offset = writer_put (&w, c->pool, pool_size);
-      table[i].flags_offset = writer_put (&w, c->flags, c->n_entries);
-      if (c->numbers)
-        table[i].numbers_offset = writer_put (&w, c->numbers, (gsize) c->n_entries * 8);
-      if (c->timestamps)
-        table[i].timestamps_offset = writer_put (&w, c->timestamps, (gsize) c->n_entries * 8);
-      table[i].checksum = column_checksum (c, self->n_ordinals, pool_size);
+      table[i].first_section = next;
+      table[i].has_numbers = c->numbers != NULL;
+      table[i].has_timestamps = c->timestamps != NULL;
+      next += 4 + table[i].has_numbers + table[i].has_timestamps;
     }
-  header.file_size = w.offset;
-  {
-    guint64 h = checksum_bytes (0, &header, sizeof header);
 
-    h = checksum_bytes (h, table, sizeof (ColumnHeader) * self->n_columns);
-    h = checksum_bytes (h, names->str, names->len);
-    header.header_checksum = h;
-  }
-  fseek (w.fp, 0, SEEK_SET);
-  w.offset = 0;
-  writer_put (&w, &header, sizeof header);
-  writer_put (&w, table, sizeof (ColumnHeader) * self->n_columns);
-  writer_put (&w, names->str, names->len);
-
-  /* Durable before it takes the name: a crash never leaves a torn index. */
-  if (fflush (w.fp) != 0 || fsync (fileno (w.fp)) != 0)
-    w.failed = TRUE;
-  if (fclose (w.fp) != 0)
-    w.failed = TRUE;
-  if (w.failed || g_rename (tmpl, path) != 0)
+  cohort_derived_writer_add (w, SECTION_META, &meta, sizeof meta);
+  cohort_derived_writer_add (w, SECTION_COLUMNS, table, sizeof (ColumnEntry) * self->n_columns);
+  cohort_derived_writer_add (w, SECTION_NAMES, names->str, names->len);
+  cohort_derived_writer_add (w, SECTION_UNIVERSE, self->universe->words, self->universe->n_words * 8);
+  for (guint i = 0; i < self->n_columns; i++)
     {
-      int saved = errno;
+      const CohortColumn *c = &self->columns[i];
 
-      g_unlink (tmpl);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "%s: %s", path, g_strerror (saved));
-      return FALSE;
+      cohort_derived_writer_add (w, SECTION_CODES, c->codes, (gsize) self->n_ordinals * 4);
+      cohort_derived_writer_add (w, SECTION_OFFSETS, c->offsets, ((gsize) c->n_entries + 1) * 4);
+      cohort_derived_writer_add (w, SECTION_POOL, c->pool, c->offsets[c->n_entries]);
+      cohort_derived_writer_add (w, SECTION_FLAGS, c->flags, c->n_entries);
+      if (c->numbers != NULL)
+        cohort_derived_writer_add (w, SECTION_NUMBERS, c->numbers, (gsize) c->n_entries * 8);
+      if (c->timestamps != NULL)
+        cohort_derived_writer_add (w, SECTION_TIMESTAMPS, c->timestamps, (gsize) c->n_entries * 8);
     }
-  return TRUE;
+  return cohort_derived_writer_write (w, path, error);
 }
 
 /* ------------------------------------------------------------------ */
 /* Mapping the sidecar                                                  */
 
-static gboolean
-in_bounds (guint64 offset, guint64 len, gsize file_size)
+/* Section @i of @file with @tag and exactly @size bytes, not yet checked. */
+static gconstpointer
+peek_exact (CohortDerivedFile *file, guint i, guint32 tag, guint64 size)
 {
-  return offset % 8 == 0 && offset <= file_size && len <= file_size - offset;
+  guint64 actual;
+  gconstpointer p = cohort_derived_file_peek (file, i, tag, &actual);
+
+  return p != NULL && actual == size ? p : NULL;
 }
 
 /* NULL when missing, stale or damaged (then @why says which). */
 static CohortColumnIndex *
-map_sidecar (const char *path,
-             const char *uuid,
-             gint64      generation,
+map_sidecar (const char  *path,
+             const char  *stamp,
              const char **why)
 {
+  g_autoptr(CohortDerivedFile) file = NULL;
   g_autoptr(CohortColumnIndex) self = NULL;
-  FileHeader header;
-  const ColumnHeader *table;
-  struct stat st;
-  guint8 *map;
-  int fd;
+  const ColumnEntry *table;
+  const guint64 *words;
+  const char *names;
+  guint64 names_size, n_words;
+  IndexMeta meta;
+  gconstpointer p;
+  guint n_sections;
+  gboolean seen_id = FALSE, seen_email = FALSE;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      *why = "missing";
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || (gsize) st.st_size < sizeof header)
-    {
-      close (fd);
-      *why = "too short";
-      return NULL;
-    }
-  map = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-  close (fd);
-  if (map == MAP_FAILED)
-    {
-      *why = "cannot map";
-      return NULL;
-    }
+  file = cohort_derived_file_open (path, INDEX_MAGIC, INDEX_VERSION, stamp, why);
+  if (file == NULL)
+    return NULL;
+  n_sections = cohort_derived_file_get_n_sections (file);
+
+  /* The small sections every count needs are checked now. */
+  *why = "damaged";
+  p = cohort_derived_file_section (file, 0, SECTION_META, &names_size);
+  if (p == NULL || names_size != sizeof meta)
+    return NULL;
+  memcpy (&meta, p, sizeof meta);
+  if (meta.n_columns > 1000000 || meta.n_ordinals >= G_MAXUINT32 - 64 || meta.n_customers > meta.n_ordinals)
+    return NULL;
+  n_words = COHORT_BITMAP_WORDS (meta.n_ordinals);
+  table = peek_exact (file, 1, SECTION_COLUMNS, sizeof (ColumnEntry) * (guint64) meta.n_columns);
+  names = cohort_derived_file_section (file, 2, SECTION_NAMES, &names_size);
+  words = peek_exact (file, 3, SECTION_UNIVERSE, n_words * 8);
+  if (table == NULL || !cohort_derived_file_verify (file, 1) || names == NULL ||
+      words == NULL || !cohort_derived_file_verify (file, 3))
+    return NULL;
 
   self = g_new0 (CohortColumnIndex, 1);
   g_atomic_ref_count_init (&self->ref);
-  self->map = map;
-  self->map_len = (gsize) st.st_size;
   self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-
-  memcpy (&header, map, sizeof header);
-  if (memcmp (header.magic, INDEX_MAGIC, 8) != 0 || header.version != INDEX_VERSION ||
-      header.endian != INDEX_ENDIAN)
-    {
-      *why = "not an index";
-      return NULL;
-    }
-  if (header.file_size != (guint64) st.st_size)
-    {
-      *why = "truncated";
-      return NULL;
-    }
-  header.uuid[sizeof header.uuid - 1] = '\0';
-  if (g_strcmp0 (header.uuid, uuid) != 0 || header.generation != generation)
-    {
-      *why = "stale";
-      return NULL;
-    }
-  if (header.n_columns > 1000000 ||
-      !in_bounds (header.table_offset, (guint64) header.n_columns * sizeof (ColumnHeader), self->map_len) ||
-      !in_bounds (header.names_offset, header.names_size, self->map_len) ||
-      !in_bounds (header.universe_offset, COHORT_BITMAP_WORDS (header.n_ordinals) * 8, self->map_len))
-    {
-      *why = "damaged header";
-      return NULL;
-    }
-  table = (const ColumnHeader *) (map + header.table_offset);
-  {
-    guint64 want = header.header_checksum, h;
-
-    header.header_checksum = 0;
-    h = checksum_bytes (0, &header, sizeof header);
-    h = checksum_bytes (h, table, sizeof (ColumnHeader) * header.n_columns);
-    h = checksum_bytes (h, map + header.names_offset, header.names_size);
-    if (h != want)
-      {
-        *why = "damaged header";
-        return NULL;
-      }
-  }
-
-  self->uuid = g_strdup (header.uuid);
-  self->generation = header.generation;
-  self->n_ordinals = header.n_ordinals;
-  self->n_customers = header.n_customers;
-  self->n_columns = header.n_columns;
-  self->columns = g_new0 (CohortColumn, self->n_columns);
-  self->checked = g_new0 (gint, self->n_columns);
-  self->headers = table;
-  self->size = self->map_len;
-
-  {
-    const guint64 *words = (const guint64 *) (map + header.universe_offset);
-    gsize n_words = COHORT_BITMAP_WORDS (header.n_ordinals);
-
-    if (checksum_bytes (0, words, n_words * 8) != header.universe_checksum)
-      {
-        *why = "damaged universe";
-        return NULL;
-      }
-    self->universe = cohort_bitmap_new_from_words (words, header.n_ordinals);
-  }
+  self->stamp = g_strdup (stamp);
+  self->n_ordinals = meta.n_ordinals;
+  self->n_customers = meta.n_customers;
+  self->n_columns = meta.n_columns;
+  self->columns = g_new0 (CohortColumn, MAX (self->n_columns, 1));
+  self->checked = g_new0 (gint, MAX (self->n_columns, 1));
+  self->first_section = g_new0 (guint32, MAX (self->n_columns, 1));
+  self->universe = cohort_bitmap_new_from_words (words, meta.n_ordinals);
+  if (cohort_bitmap_popcount (self->universe) != meta.n_customers)
+    return NULL;
 
   for (guint i = 0; i < self->n_columns; i++)
     {
-      const ColumnHeader *t = &table[i];
+      const ColumnEntry *t = &table[i];
       CohortColumn *c = &self->columns[i];
-      const char *names = (const char *) map + header.names_offset;
+      guint32 s = t->first_section;
+      guint64 pool_size;
 
-      if (t->kind > COHORT_COLUMN_EMAIL || t->n_entries == 0 ||
-          (guint64) t->name_offset + t->name_len >= header.names_size ||
+      if (t->kind > COHORT_COLUMN_EMAIL || t->n_entries == 0 || t->n_entries == G_MAXUINT32 ||
+          t->has_numbers > 1 || t->has_timestamps > 1 ||
+          (guint64) t->name_offset + t->name_len >= names_size ||
           names[t->name_offset + t->name_len] != '\0' ||
-          !in_bounds (t->codes_offset, (guint64) header.n_ordinals * 4, self->map_len) ||
-          !in_bounds (t->offsets_offset, ((guint64) t->n_entries + 1) * 4, self->map_len) ||
-          !in_bounds (t->pool_offset, t->pool_size, self->map_len) ||
-          !in_bounds (t->flags_offset, t->n_entries, self->map_len) ||
-          (t->numbers_offset && !in_bounds (t->numbers_offset, (guint64) t->n_entries * 8, self->map_len)) ||
-          (t->timestamps_offset && !in_bounds (t->timestamps_offset, (guint64) t->n_entries * 8, self->map_len)))
-        {
-          *why = "damaged column table";
-          return NULL;
-        }
+          s < 4 || (guint64) s + 4 + t->has_numbers + t->has_timestamps > n_sections)
+        return NULL;
+      if ((t->kind == COHORT_COLUMN_ID && seen_id) || (t->kind == COHORT_COLUMN_EMAIL && seen_email))
+        return NULL;
+      seen_id |= t->kind == COHORT_COLUMN_ID;
+      seen_email |= t->kind == COHORT_COLUMN_EMAIL;
       c->kind = t->kind;
       c->name = names + t->name_offset;
       c->n_entries = t->n_entries;
-      c->codes = (const guint32 *) (map + t->codes_offset);
-      c->offsets = (const guint32 *) (map + t->offsets_offset);
-      c->pool = (const char *) map + t->pool_offset;
-      c->flags = map + t->flags_offset;
-      c->numbers = t->numbers_offset ? (const double *) (map + t->numbers_offset) : NULL;
-      c->timestamps = t->timestamps_offset ? (const gint64 *) (map + t->timestamps_offset) : NULL;
+      c->codes = peek_exact (file, s++, SECTION_CODES, (guint64) meta.n_ordinals * 4);
+      c->offsets = peek_exact (file, s++, SECTION_OFFSETS, ((guint64) t->n_entries + 1) * 4);
+      c->pool = cohort_derived_file_peek (file, s++, SECTION_POOL, &pool_size);
+      c->flags = peek_exact (file, s++, SECTION_FLAGS, t->n_entries);
+      if (t->has_numbers && (c->numbers = peek_exact (file, s++, SECTION_NUMBERS, (guint64) t->n_entries * 8)) == NULL)
+        return NULL;
+      if (t->has_timestamps && (c->timestamps = peek_exact (file, s++, SECTION_TIMESTAMPS, (guint64) t->n_entries * 8)) == NULL)
+        return NULL;
+      if (c->codes == NULL || c->offsets == NULL || c->pool == NULL || c->flags == NULL ||
+          pool_size == 0 || pool_size >= G_MAXUINT32)
+        return NULL;
+      self->first_section[i] = t->first_section;
       index_add_column (self, c, i);
     }
+  if (!seen_id || !seen_email)
+    return NULL;
   index_finish_names (self);
+  self->size = cohort_derived_file_get_size (file);
+  self->file = g_steal_pointer (&file);
   return g_steal_pointer (&self);
 }
 
-/* A mapped column is trusted only after its checksum and offsets check out. */
+/* The sections of mapped column @i, and their shape: every read of an
+ * entry then stays inside the column. */
+static gboolean
+verify_column (CohortColumnIndex *self, guint i)
+{
+  const CohortColumn *c = &self->columns[i];
+  guint32 first = self->first_section[i];
+  guint32 n = 4 + (c->numbers != NULL) + (c->timestamps != NULL);
+  guint64 pool_size;
+
+  for (guint32 s = first; s < first + n; s++)
+    if (!cohort_derived_file_verify (self->file, s))
+      return FALSE;
+  cohort_derived_file_peek (self->file, first + 2, SECTION_POOL, &pool_size);
+  if (c->offsets[0] != 0 || c->offsets[c->n_entries] != pool_size || c->pool[pool_size - 1] != '\0')
+    return FALSE;
+  for (guint32 k = 0; k < c->n_entries; k++)
+    if (c->offsets[k + 1] <= c->offsets[k] || c->pool[c->offsets[k + 1] - 1] != '\0')
+      return FALSE;
+  for (guint32 o = 0; o < self->n_ordinals; o++)
+    if (c->codes[o] >= c->n_entries)
+      return FALSE;
+  return TRUE;
+}
+
+/* A mapped column is trusted only after its checksums and shape check out;
+ * a damaged file is removed and no longer cached, so that it is rebuilt. */
 static gboolean
 check_column (CohortColumnIndex *self, guint i)
 {
-  const CohortColumn *c = &self->columns[i];
-  const ColumnHeader *t;
   gint state = g_atomic_int_get (&self->checked[i]);
-  gboolean good = TRUE;
+  gboolean good;
 
   if (state != 0)
     return state > 0;
-  t = &self->headers[i];
-  if (column_checksum (c, self->n_ordinals, t->pool_size) != t->checksum)
-    good = FALSE;
-  else
-    {
-      /* Offsets must rise and end at the pool's end, which ends with a NUL:
-       * every read of an entry then stays inside the pool. */
-      if (c->offsets[0] != 0 || c->offsets[c->n_entries] != t->pool_size ||
-          t->pool_size == 0 || c->pool[t->pool_size - 1] != '\0')
-        good = FALSE;
-      for (guint32 k = 0; good && k < c->n_entries; k++)
-        if (c->offsets[k + 1] <= c->offsets[k])
-          good = FALSE;
-    }
+  if (self->file == NULL)
+    return TRUE;
+  good = verify_column (self, i);
   g_atomic_int_set (&self->checked[i], good ? 1 : -1);
+  if (!good)
+    {
+      g_debug ("Index column “%s” is damaged", self->columns[i].name);
+      cohort_derived_file_discard (self->file);
+      cohort_derived_cache_remove_object (&cache, self);
+    }
   return good;
 }
 
 /* ------------------------------------------------------------------ */
 /* Cache                                                                */
 
-static GMutex cache_lock;
-static GHashTable *cache;   /* workspace path -> CohortColumnIndex */
+static GMutex build_lock;
 
 char *
 cohort_column_index_sidecar_path (const char *workspace_path)
@@ -1030,15 +831,18 @@ void
 cohort_column_index_forget (const char *path,
                             gboolean    remove_file)
 {
-  g_mutex_lock (&cache_lock);
-  if (cache != NULL)
-    g_hash_table_remove (cache, path);
-  g_mutex_unlock (&cache_lock);
+  cohort_derived_cache_forget (&cache, path);
   if (remove_file)
     {
       g_autofree char *sidecar = cohort_column_index_sidecar_path (path);
       g_unlink (sidecar);
     }
+}
+
+guint
+cohort_column_index_get_n_cached (void)
+{
+  return cohort_derived_cache_get_n_entries (&cache);
 }
 
 CohortColumnIndex *
@@ -1047,63 +851,54 @@ cohort_column_index_ensure_for_db (sqlite3       *db,
                                    GCancellable  *cancellable,
                                    GError       **error)
 {
-  g_autofree char *uuid = NULL;
+  g_autofree char *stamp = NULL;
   g_autofree char *sidecar = NULL;
   CohortColumnIndex *index;
   const char *why = NULL;
-  gboolean in_transaction;
-  gint64 generation;
 
   g_return_val_if_fail (db != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
   /* Inside a transaction the data may yet roll back: never cache or persist it. */
-  in_transaction = !sqlite3_get_autocommit (db);
-  if (in_transaction)
+  if (!sqlite3_get_autocommit (db))
     return cohort_column_index_build (db, cancellable, error);
 
-  if (!query_generation (db, &uuid, &generation, error))
+  if (!read_stamp (db, &stamp, error))
     return NULL;
+  if ((index = cohort_derived_cache_lookup (&cache, path, stamp)) != NULL)
+    return index;
 
-  g_mutex_lock (&cache_lock);
-  if (cache == NULL)
-    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                   (GDestroyNotify) cohort_column_index_unref);
-  index = g_hash_table_lookup (cache, path);
-  if (index != NULL && index->generation == generation && g_strcmp0 (index->uuid, uuid) == 0)
+  /* One build at a time: another thread may just have made this one. */
+  g_mutex_lock (&build_lock);
+  if ((index = cohort_derived_cache_lookup (&cache, path, stamp)) != NULL)
     {
-      cohort_column_index_ref (index);
-      g_mutex_unlock (&cache_lock);
+      g_mutex_unlock (&build_lock);
       return index;
     }
-
   sidecar = cohort_column_index_sidecar_path (path);
-  index = map_sidecar (sidecar, uuid, generation, &why);
+  index = map_sidecar (sidecar, stamp, &why);
   if (index == NULL)
     {
       g_autoptr(GError) write_error = NULL;
       gint64 t0 = g_get_monotonic_time ();
 
       g_debug ("Index %s: %s, rebuilding", sidecar, why);
+      /* Built in its own snapshot, with the stamp of that snapshot (which
+       * may be newer than the one read above): that is what it is cached
+       * and written with. */
       index = cohort_column_index_build (db, cancellable, error);
       if (index == NULL)
         {
-          g_mutex_unlock (&cache_lock);
+          g_mutex_unlock (&build_lock);
           return NULL;
         }
-      /* Built from a newer snapshot than the generation read above? Then the
-       * index carries its own, which is what counts. */
       if (!write_sidecar (index, sidecar, &write_error))
         g_debug ("Could not write the index file (working in memory): %s", write_error->message);
       else
         g_debug ("Wrote %s in %.0f ms", sidecar, (g_get_monotonic_time () - t0) / 1000.0);
     }
-  /* One index per workspace in use: a window switching between workspaces
-   * should not keep every index it has seen (evaluations hold their own refs). */
-  if (!g_hash_table_contains (cache, path) && g_hash_table_size (cache) >= 2)
-    g_hash_table_remove_all (cache);
-  g_hash_table_replace (cache, g_strdup (path), cohort_column_index_ref (index));
-  g_mutex_unlock (&cache_lock);
+  cohort_derived_cache_insert (&cache, path, index->stamp, index);
+  g_mutex_unlock (&build_lock);
   return index;
 }
 
@@ -1122,15 +917,9 @@ cohort_column_index_ensure (CohortWorkspace  *ws,
 /* Reading                                                              */
 
 const char *
-cohort_column_index_get_uuid (CohortColumnIndex *self)
+cohort_column_index_get_stamp (CohortColumnIndex *self)
 {
-  return self->uuid;
-}
-
-gint64
-cohort_column_index_get_generation (CohortColumnIndex *self)
-{
-  return self->generation;
+  return self->stamp;
 }
 
 guint32
@@ -1154,7 +943,7 @@ cohort_column_index_get_universe (CohortColumnIndex *self)
 gboolean
 cohort_column_index_is_mapped (CohortColumnIndex *self)
 {
-  return self->map != NULL;
+  return self->file != NULL;
 }
 
 gsize
@@ -1193,7 +982,7 @@ cohort_column_index_get_column (CohortColumnIndex   *self,
   if (!check_column (self, (guint) (c - self->columns)))
     {
       g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED,
-                   _("The index file is damaged (column “%s”)"), field);
+                   _("The index file is damaged (column “%s”): it will be rebuilt, run the command again"), field);
       return FALSE;
     }
   *column = c;
@@ -1201,20 +990,37 @@ cohort_column_index_get_column (CohortColumnIndex   *self,
 }
 
 const char *
-cohort_column_index_get_text (CohortColumnIndex *self,
-                              const char        *field,
-                              guint32            ordinal)
+cohort_column_index_get_text (CohortColumnIndex  *self,
+                              const char         *field,
+                              guint32             ordinal,
+                              GError            **error)
 {
   const CohortColumn *c = NULL;
   guint32 code;
 
-  if (!cohort_column_index_get_column (self, field, &c, NULL) || c == NULL ||
+  if (!cohort_column_index_get_column (self, field, &c, error) || c == NULL ||
       ordinal >= self->n_ordinals)
     return NULL;
   code = c->codes[ordinal];
   if (code == 0)
     return NULL;
   return cohort_column_entry (c, code, NULL);
+}
+
+gboolean
+cohort_column_index_check_fields (CohortColumnIndex  *self,
+                                  const char * const *fields,
+                                  GError            **error)
+{
+  const CohortColumn *c;
+
+  if (!cohort_column_index_get_column (self, "id", &c, error) ||
+      !cohort_column_index_get_column (self, "email", &c, error))
+    return FALSE;
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i++)
+    if (!cohort_column_index_get_column (self, fields[i], &c, error))
+      return FALSE;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */

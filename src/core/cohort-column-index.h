@@ -7,11 +7,13 @@
  * boolean, and those values. Operators are then evaluated once per distinct
  * value, and one pass over the codes gives the bitmap of matches.
  *
- * SQLite stays the truth: an index is stamped with the workspace uuid and
- * data generation it was built from, persisted next to the workspace in
- * "<workspace>.index" (written atomically, mapped on open) and rebuilt when
- * stale, missing or damaged. An index is immutable and may be read from any
- * thread.
+ * SQLite stays the truth: an index is stamped with the stamp of the
+ * customers it was built from (cohort_workspace_read_stamp(), which changes
+ * with every committed change by any program), persisted next to the
+ * workspace in "<workspace>.index" with checksums over every section
+ * (cohort-derived-file-private.h: written atomically, mapped on open) and
+ * rebuilt when stale, missing or damaged. An index is immutable and may be
+ * read from any thread.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -104,11 +106,13 @@ CohortColumnIndex  *cohort_column_index_build         (sqlite3           *db,
 /* Forgets the in-process cache for @path (and deletes a damaged sidecar when @remove_file). */
 void                cohort_column_index_forget        (const char        *path,
                                                        gboolean           remove_file);
+/* How many indexes the in-process cache holds (at most 2). */
+guint               cohort_column_index_get_n_cached  (void);
 
 char               *cohort_column_index_sidecar_path  (const char        *workspace_path);
 
-const char         *cohort_column_index_get_uuid      (CohortColumnIndex *self);
-gint64              cohort_column_index_get_generation (CohortColumnIndex *self);
+/* The stamp of the data the index was built from (cohort_workspace_read_stamp()). */
+const char         *cohort_column_index_get_stamp     (CohortColumnIndex *self);
 /* Bits per bitmap: the largest ordinal + 1. */
 guint32             cohort_column_index_get_n_ordinals (CohortColumnIndex *self);
 guint64             cohort_column_index_get_n_customers (CohortColumnIndex *self);
@@ -126,10 +130,18 @@ gboolean            cohort_column_index_get_column    (CohortColumnIndex   *self
                                                        const char          *field,
                                                        const CohortColumn **column,
                                                        GError             **error);
-/* The text of @field for @ordinal (NUL-terminated, borrowed), or NULL when missing. */
-const char         *cohort_column_index_get_text      (CohortColumnIndex *self,
-                                                       const char        *field,
-                                                       guint32            ordinal);
+/* The text of @field for @ordinal (NUL-terminated, borrowed), or NULL when
+ * missing; NULL with COHORT_INDEX_ERROR_DAMAGED when its column is damaged. */
+const char         *cohort_column_index_get_text      (CohortColumnIndex  *self,
+                                                       const char         *field,
+                                                       guint32             ordinal,
+                                                       GError            **error);
+/* Checks the id and email columns and those of @fields (NULL-terminated,
+ * may be NULL) before their texts are read: FALSE with
+ * COHORT_INDEX_ERROR_DAMAGED when one is damaged. */
+gboolean            cohort_column_index_check_fields  (CohortColumnIndex  *self,
+                                                       const char * const *fields,
+                                                       GError            **error);
 /* Names of the attribute columns (NULL-terminated, borrowed strings). */
 const char        **cohort_column_index_list_attributes (CohortColumnIndex *self);
 

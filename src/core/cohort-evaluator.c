@@ -117,7 +117,7 @@ cohort_evaluation_get_text (CohortEvaluation *self,
                             guint32           ordinal,
                             const char       *field)
 {
-  return cohort_column_index_get_text (self->index, field, ordinal);
+  return cohort_column_index_get_text (self->index, field, ordinal, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,50 +7,93 @@
 #include <inttypes.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "cohort-attrs.h"
 #include "cohort-column-private.h"
+#include "cohort-derived-file-private.h"
 #include "cohort-event-index.h"
+#include "cohort-workspace.h"
 
-#define MAGIC "COHEVT01"
-#define FORMAT_VERSION 1
+#define MAGIC "COHEVT02"
+#define FORMAT_VERSION 2
 #define CHECK_EVERY (1u << 20)
+
+/* Sections of the sidecar (cohort-derived-file-private.h):
+ *   META | NAME_OFFSETS | NAME_POOL | NAME_START | ATTRS | ATTR_NAMES |
+ *   per name: CUSTOMERS | TIMESTAMPS |
+ *   per attribute: CODES | OFFSETS | POOL | FLAGS | NUMBERS? | TIMESTAMPS?
+ * The first six are checked on open; a name's events the first time a
+ * condition reads that name, an attribute the first time a filter reads it. */
+enum
+{
+  SECTION_META = 1,
+  SECTION_NAME_OFFSETS,
+  SECTION_NAME_POOL,
+  SECTION_NAME_START,
+  SECTION_ATTRS,
+  SECTION_ATTR_NAMES,
+  SECTION_CUSTOMERS = 10,
+  SECTION_TIMES,
+  SECTION_CODES = 20,
+  SECTION_OFFSETS,
+  SECTION_POOL,
+  SECTION_FLAGS,
+  SECTION_NUMBERS,
+  SECTION_TIMESTAMPS,
+};
+#define FIRST_NAME_SECTION 6u
+
+typedef struct
+{
+  guint64 n_events;
+  guint32 n_names;
+  guint32 n_attrs;
+} EventMeta;
+
+typedef struct
+{
+  guint32 name_offset;
+  guint32 name_len;
+  guint32 n_entries;
+  guint32 first_section;    /* its CODES; then OFFSETS, POOL, FLAGS, NUMBERS?, TIMESTAMPS? */
+  guint32 has_numbers;
+  guint32 has_timestamps;
+} AttrEntry;
 
 typedef struct
 {
   char                *name;
   CohortColumn         column;     /* codes over the sorted events */
   CohortColumnBuilder *builder;    /* owns the arrays when built; NULL when mapped */
-  gint                 checked;    /* mapped: codes and offsets verified once */
+  guint32              first_section;
+  gint                 checked;    /* 0 unknown, 1 good, -1 damaged */
 } EventAttr;
 
 struct _CohortEventIndex
 {
   gatomicrefcount  ref;
-  char            *uuid;
-  gint64           generation;
+  char            *stamp;
   guint64          n_events;
   guint32          n_names;
   const guint32   *name_offsets;   /* [n_names + 1] into name_pool, NUL-terminated names */
   const char      *name_pool;
   const guint64   *name_start;     /* [n_names + 1]: the events of name k are [start[k], start[k+1]) */
-  const guint32   *customers;      /* [n_events] ordinals */
-  const gint64    *timestamps;     /* [n_events], ascending within a name */
+  const guint32  **name_customers; /* [n_names]: the customer ordinals of the events of name k */
+  const gint64   **name_times;     /* [n_names]: their timestamps, ascending */
+  gint            *name_checked;   /* [n_names]: 0 unknown, 1 good, -1 damaged */
   guint            n_attrs;
   EventAttr       *attrs;
 
-  gpointer         map;
-  gsize            map_size;
-  GPtrArray       *owned;          /* buffers of a built index */
+  CohortDerivedFile *file;         /* the mapped sidecar, NULL when built */
+  GPtrArray       *owned;          /* buffers */
 };
+
+static CohortDerivedCache cache = COHORT_DERIVED_CACHE_INIT (2, cohort_event_index_ref,
+                                                             cohort_event_index_unref);
 
 CohortEventIndex *
 cohort_event_index_ref (CohortEventIndex *self)
@@ -70,10 +113,9 @@ cohort_event_index_unref (CohortEventIndex *self)
       cohort_column_builder_free (self->attrs[i].builder);
     }
   g_free (self->attrs);
-  g_free (self->uuid);
-  if (self->map != NULL)
-    munmap (self->map, self->map_size);
+  g_free (self->stamp);
   g_clear_pointer (&self->owned, g_ptr_array_unref);
+  g_clear_pointer (&self->file, cohort_derived_file_free);
   g_free (self);
 }
 
@@ -83,16 +125,16 @@ cohort_event_index_get_n_events (CohortEventIndex *self)
   return self->n_events;
 }
 
-gint64
-cohort_event_index_get_generation (CohortEventIndex *self)
+const char *
+cohort_event_index_get_stamp (CohortEventIndex *self)
 {
-  return self->generation;
+  return self->stamp;
 }
 
 gboolean
 cohort_event_index_is_mapped (CohortEventIndex *self)
 {
-  return self->map != NULL;
+  return self->file != NULL;
 }
 
 static gboolean
@@ -103,34 +145,12 @@ db_failed (sqlite3 *db, GError **error, const char *what)
   return FALSE;
 }
 
+/* Changes with every committed change of events and event attributes, by
+ * any program. */
 static gboolean
-read_stamp (sqlite3 *db, char **uuid, gint64 *generation, GError **error)
+read_stamp (sqlite3 *db, char **stamp, GError **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  *uuid = NULL;
-  *generation = 0;
-  if (sqlite3_prepare_v2 (db, "SELECT key, value FROM meta WHERE key IN ('uuid', 'data_generation')",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return db_failed (db, error, "meta");
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *key = (const char *) sqlite3_column_text (stmt, 0);
-      const char *value = (const char *) sqlite3_column_text (stmt, 1);
-
-      if (g_strcmp0 (key, "uuid") == 0)
-        {
-          g_free (*uuid);
-          *uuid = g_strdup (value);
-        }
-      else if (value != NULL)
-        *generation = g_ascii_strtoll (value, NULL, 10);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return db_failed (db, error, "meta");
-  return TRUE;
+  return cohort_workspace_read_stamp (db, COHORT_STAMP_EVENTS, stamp, error);
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -196,7 +216,7 @@ build_scan (CohortEventIndex  *self,
   GByteArray *pool;
   int rc;
 
-  if (!read_stamp (db, &self->uuid, &self->generation, error))
+  if (!read_stamp (db, &self->stamp, error))
     return FALSE;
 
   /* Attribute names first: their ids key the blobs. */
@@ -346,8 +366,15 @@ build_scan (CohortEventIndex  *self,
       customers[j] = tmp_customers[items[j].row];
       timestamps[j] = items[j].ts;
     }
-  self->customers = customers;
-  self->timestamps = timestamps;
+  self->name_customers = own (self, g_new (const guint32 *, MAX (self->n_names, 1)));
+  self->name_times = own (self, g_new (const gint64 *, MAX (self->n_names, 1)));
+  self->name_checked = own (self, g_new (gint, MAX (self->n_names, 1)));
+  for (guint32 k = 0; k < self->n_names; k++)
+    {
+      self->name_customers[k] = customers + name_start[k];
+      self->name_times[k] = timestamps + name_start[k];
+      self->name_checked[k] = 1;
+    }
   g_clear_pointer (&items, g_free);
 
   for (guint a = 0; a < self->n_attrs; a++)
@@ -395,27 +422,6 @@ cohort_event_index_build (sqlite3       *db,
 
 /* ---- the sidecar file ---------------------------------------------------- */
 
-typedef struct
-{
-  char    magic[8];
-  guint32 version;
-  guint32 n_names;
-  char    uuid[48];
-  gint64  generation;
-  guint64 n_events;
-  guint32 n_attrs;
-  guint32 reserved;
-} FileHeader;
-
-typedef struct
-{
-  guint32 name_len;
-  guint32 n_entries;
-  guint64 pool_len;
-  guint32 has_numbers;
-  guint32 has_timestamps;
-} AttrHeader;
-
 char *
 cohort_event_index_sidecar_path (const char *workspace_path)
 {
@@ -423,244 +429,263 @@ cohort_event_index_sidecar_path (const char *workspace_path)
 }
 
 static gboolean
-put (FILE *f, const void *data, gsize len)
-{
-  static const guint8 zeros[8] = { 0 };
-  gsize pad = (8 - (len & 7)) & 7;
-
-  return (len == 0 || fwrite (data, 1, len, f) == len) &&
-         (pad == 0 || fwrite (zeros, 1, pad, f) == pad);
-}
-
-static gboolean
 write_sidecar (CohortEventIndex *self, const char *path, GError **error)
 {
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
-  FileHeader h = { { 0 } };
-  gboolean ok;
-  FILE *f;
+  g_autoptr(CohortDerivedWriter) w = cohort_derived_writer_new (MAGIC, FORMAT_VERSION, self->stamp);
+  g_autofree AttrEntry *table = g_new0 (AttrEntry, MAX (self->n_attrs, 1));
+  g_autoptr(GString) names = g_string_new (NULL);
+  EventMeta meta = { 0 };
+  guint64 next = FIRST_NAME_SECTION + 2 * (guint64) self->n_names;
 
-  memcpy (h.magic, MAGIC, 8);
-  h.version = FORMAT_VERSION;
-  h.n_names = self->n_names;
-  g_strlcpy (h.uuid, self->uuid ? self->uuid : "", sizeof h.uuid);
-  h.generation = self->generation;
-  h.n_events = self->n_events;
-  h.n_attrs = self->n_attrs;
-
-  f = g_fopen (tmp, "wb");
-  if (f == NULL)
+  if (next + 6 * (guint64) self->n_attrs >= G_MAXUINT32)
     {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", tmp, g_strerror (saved));
+      g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_FAILED, "too many event names");
       return FALSE;
     }
-  ok = put (f, &h, sizeof h) &&
-       put (f, self->name_offsets, sizeof (guint32) * (self->n_names + 1)) &&
-       put (f, self->name_pool, self->name_offsets[self->n_names]) &&
-       put (f, self->name_start, sizeof (guint64) * (self->n_names + 1)) &&
-       put (f, self->customers, sizeof (guint32) * self->n_events) &&
-       put (f, self->timestamps, sizeof (gint64) * self->n_events);
-  for (guint a = 0; ok && a < self->n_attrs; a++)
+  meta.n_events = self->n_events;
+  meta.n_names = self->n_names;
+  meta.n_attrs = self->n_attrs;
+  for (guint a = 0; a < self->n_attrs; a++)
     {
       const CohortColumn *c = &self->attrs[a].column;
-      AttrHeader ah = { 0 };
 
-      ah.name_len = (guint32) strlen (self->attrs[a].name);
-      ah.n_entries = c->n_entries;
-      ah.pool_len = c->offsets[c->n_entries];
-      ah.has_numbers = c->numbers != NULL;
-      ah.has_timestamps = c->timestamps != NULL;
-      ok = put (f, &ah, sizeof ah) &&
-           put (f, self->attrs[a].name, ah.name_len + 1) &&
-           put (f, c->codes, sizeof (guint32) * self->n_events) &&
-           put (f, c->offsets, sizeof (guint32) * (c->n_entries + 1)) &&
-           put (f, c->pool, ah.pool_len) &&
-           put (f, c->flags, c->n_entries) &&
-           (!ah.has_numbers || put (f, c->numbers, sizeof (double) * c->n_entries)) &&
-           (!ah.has_timestamps || put (f, c->timestamps, sizeof (gint64) * c->n_entries));
+      table[a].name_offset = (guint32) names->len;
+      table[a].name_len = (guint32) strlen (self->attrs[a].name);
+      g_string_append_len (names, self->attrs[a].name, table[a].name_len + 1);
+      table[a].n_entries = c->n_entries;
+      table[a].first_section = (guint32) next;
+      table[a].has_numbers = c->numbers != NULL;
+      table[a].has_timestamps = c->timestamps != NULL;
+      next += 4 + table[a].has_numbers + table[a].has_timestamps;
     }
-  ok = (fflush (f) == 0) && ok;
-  ok = (fclose (f) == 0) && ok;
-  if (!ok || g_rename (tmp, path) != 0)
+
+  cohort_derived_writer_add (w, SECTION_META, &meta, sizeof meta);
+  cohort_derived_writer_add (w, SECTION_NAME_OFFSETS, self->name_offsets, sizeof (guint32) * (self->n_names + 1));
+  cohort_derived_writer_add (w, SECTION_NAME_POOL, self->name_pool, self->name_offsets[self->n_names]);
+  cohort_derived_writer_add (w, SECTION_NAME_START, self->name_start, sizeof (guint64) * (self->n_names + 1));
+  cohort_derived_writer_add (w, SECTION_ATTRS, table, sizeof (AttrEntry) * self->n_attrs);
+  cohort_derived_writer_add (w, SECTION_ATTR_NAMES, names->str, names->len);
+  for (guint32 k = 0; k < self->n_names; k++)
     {
-      int saved = errno;
-      g_remove (tmp);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
+      gsize n = self->name_start[k + 1] - self->name_start[k];
 
-typedef struct
-{
-  const guint8 *base;
-  gsize         size;
-  gsize         pos;
-} Cursor;
+      cohort_derived_writer_add (w, SECTION_CUSTOMERS, self->name_customers[k], n * sizeof (guint32));
+      cohort_derived_writer_add (w, SECTION_TIMES, self->name_times[k], n * sizeof (gint64));
+    }
+  for (guint a = 0; a < self->n_attrs; a++)
+    {
+      const CohortColumn *c = &self->attrs[a].column;
+
+      cohort_derived_writer_add (w, SECTION_CODES, c->codes, sizeof (guint32) * self->n_events);
+      cohort_derived_writer_add (w, SECTION_OFFSETS, c->offsets, sizeof (guint32) * ((gsize) c->n_entries + 1));
+      cohort_derived_writer_add (w, SECTION_POOL, c->pool, c->offsets[c->n_entries]);
+      cohort_derived_writer_add (w, SECTION_FLAGS, c->flags, c->n_entries);
+      if (c->numbers != NULL)
+        cohort_derived_writer_add (w, SECTION_NUMBERS, c->numbers, sizeof (double) * c->n_entries);
+      if (c->timestamps != NULL)
+        cohort_derived_writer_add (w, SECTION_TIMESTAMPS, c->timestamps, sizeof (gint64) * c->n_entries);
+    }
+  return cohort_derived_writer_write (w, path, error);
+}
 
 static gconstpointer
-take (Cursor *c, guint64 len)
+peek_exact (CohortDerivedFile *file, guint64 i, guint32 tag, guint64 size)
 {
-  gconstpointer p;
-  guint64 padded = (len + 7) & ~(guint64) 7;
+  guint64 actual;
+  gconstpointer p = i < G_MAXUINT ? cohort_derived_file_peek (file, (guint) i, tag, &actual) : NULL;
 
-  if (len > c->size || padded > c->size - c->pos)
-    return NULL;
-  p = c->base + c->pos;
-  c->pos += padded;
-  return p;
+  return p != NULL && actual == size ? p : NULL;
 }
 
+static gconstpointer
+section_exact (CohortDerivedFile *file, guint i, guint32 tag, guint64 size)
+{
+  gconstpointer p = peek_exact (file, i, tag, size);
+
+  return p != NULL && cohort_derived_file_verify (file, i) ? p : NULL;
+}
+
+/* NULL when missing, stale or damaged (then @why says which). */
 static CohortEventIndex *
 map_sidecar (const char  *path,
-             const char  *uuid,
-             gint64       generation,
+             const char  *stamp,
              const char **why)
 {
-  CohortEventIndex *self;
-  const FileHeader *h;
-  struct stat st;
-  Cursor cur = { 0 };
-  gpointer map;
-  int fd;
+  g_autoptr(CohortDerivedFile) file = NULL;
+  g_autoptr(CohortEventIndex) self = NULL;
+  const AttrEntry *table;
+  const char *attr_names;
+  guint64 pool_size, attr_names_size, n_sections;
+  gconstpointer p;
+  EventMeta meta;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      *why = "missing";
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || (gsize) st.st_size < sizeof (FileHeader))
-    {
-      close (fd);
-      *why = "too short";
-      return NULL;
-    }
-  map = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-  close (fd);
-  if (map == MAP_FAILED)
-    {
-      *why = "cannot map";
-      return NULL;
-    }
+  file = cohort_derived_file_open (path, MAGIC, FORMAT_VERSION, stamp, why);
+  if (file == NULL)
+    return NULL;
+  n_sections = cohort_derived_file_get_n_sections (file);
+
+  /* The small sections: checked now. */
+  *why = "damaged";
+  if ((p = section_exact (file, 0, SECTION_META, sizeof meta)) == NULL)
+    return NULL;
+  memcpy (&meta, p, sizeof meta);
+  if (meta.n_events >= G_MAXUINT32 || meta.n_names >= G_MAXUINT32 / 4 || meta.n_attrs > 100000 ||
+      n_sections < FIRST_NAME_SECTION + 2 * (guint64) meta.n_names)
+    return NULL;
 
   self = g_new0 (CohortEventIndex, 1);
   g_atomic_ref_count_init (&self->ref);
-  self->map = map;
-  self->map_size = (gsize) st.st_size;
-  cur.base = map;
-  cur.size = self->map_size;
+  self->owned = g_ptr_array_new_with_free_func (g_free);
+  self->stamp = g_strdup (stamp);
+  self->n_events = meta.n_events;
+  self->n_names = meta.n_names;
+  self->name_offsets = section_exact (file, 1, SECTION_NAME_OFFSETS, sizeof (guint32) * ((guint64) meta.n_names + 1));
+  self->name_pool = cohort_derived_file_section (file, 2, SECTION_NAME_POOL, &pool_size);
+  self->name_start = section_exact (file, 3, SECTION_NAME_START, sizeof (guint64) * ((guint64) meta.n_names + 1));
+  table = section_exact (file, 4, SECTION_ATTRS, sizeof (AttrEntry) * (guint64) meta.n_attrs);
+  attr_names = cohort_derived_file_section (file, 5, SECTION_ATTR_NAMES, &attr_names_size);
+  if (self->name_offsets == NULL || self->name_pool == NULL || self->name_start == NULL ||
+      table == NULL || attr_names == NULL)
+    return NULL;
 
-  h = take (&cur, sizeof (FileHeader));
-  if (memcmp (h->magic, MAGIC, 8) != 0 || h->version != FORMAT_VERSION)
-    {
-      *why = "another format";
-      goto fail;
-    }
-  if (strncmp (h->uuid, uuid ? uuid : "", sizeof h->uuid) != 0 || h->generation != generation)
-    {
-      *why = "stale";
-      goto fail;
-    }
-  self->uuid = g_strndup (h->uuid, sizeof h->uuid);
-  self->generation = h->generation;
-  self->n_events = h->n_events;
-  self->n_names = h->n_names;
-  *why = "damaged";
-  if (self->n_events >= G_MAXUINT32 || self->n_names >= G_MAXUINT32 || h->n_attrs > 100000)
-    goto fail;
-
-  self->name_offsets = take (&cur, sizeof (guint32) * ((guint64) self->n_names + 1));
-  if (self->name_offsets == NULL)
-    goto fail;
-  self->name_pool = take (&cur, self->name_offsets[self->n_names]);
-  self->name_start = take (&cur, sizeof (guint64) * ((guint64) self->n_names + 1));
-  self->customers = take (&cur, sizeof (guint32) * self->n_events);
-  self->timestamps = take (&cur, sizeof (gint64) * self->n_events);
-  if (self->name_pool == NULL || self->name_start == NULL ||
-      self->customers == NULL || self->timestamps == NULL)
-    goto fail;
+  /* Names: NUL-terminated inside the pool, strictly ascending (they are
+   * searched by bisection); their events: consecutive ranges. */
+  if (self->name_offsets[0] != 0 || self->name_offsets[self->n_names] != pool_size ||
+      self->name_start[0] != 0 || self->name_start[self->n_names] != self->n_events)
+    return NULL;
   for (guint32 k = 0; k < self->n_names; k++)
     if (self->name_offsets[k] >= self->name_offsets[k + 1] ||
         self->name_pool[self->name_offsets[k + 1] - 1] != '\0' ||
-        self->name_start[k] > self->name_start[k + 1])
-      goto fail;
-  if (self->name_start[0] != 0 || self->name_start[self->n_names] != self->n_events)
-    goto fail;
+        self->name_start[k] > self->name_start[k + 1] ||
+        (k > 0 && strcmp (self->name_pool + self->name_offsets[k - 1], self->name_pool + self->name_offsets[k]) >= 0))
+      return NULL;
 
-  self->attrs = g_new0 (EventAttr, MAX (h->n_attrs, 1));
-  self->n_attrs = h->n_attrs;
+  self->name_customers = own (self, g_new0 (const guint32 *, MAX (self->n_names, 1)));
+  self->name_times = own (self, g_new0 (const gint64 *, MAX (self->n_names, 1)));
+  self->name_checked = own (self, g_new0 (gint, MAX (self->n_names, 1)));
+  for (guint32 k = 0; k < self->n_names; k++)
+    {
+      guint64 n = self->name_start[k + 1] - self->name_start[k];
+
+      self->name_customers[k] = peek_exact (file, FIRST_NAME_SECTION + 2 * (guint64) k, SECTION_CUSTOMERS, n * 4);
+      self->name_times[k] = peek_exact (file, FIRST_NAME_SECTION + 2 * (guint64) k + 1, SECTION_TIMES, n * 8);
+      if (self->name_customers[k] == NULL || self->name_times[k] == NULL)
+        return NULL;
+    }
+
+  self->attrs = g_new0 (EventAttr, MAX (meta.n_attrs, 1));
+  self->n_attrs = meta.n_attrs;
   for (guint a = 0; a < self->n_attrs; a++)
     {
-      const AttrHeader *ah = take (&cur, sizeof (AttrHeader));
-      CohortColumn *c = &self->attrs[a].column;
-      const char *name;
+      const AttrEntry *t = &table[a];
+      EventAttr *attr = &self->attrs[a];
+      CohortColumn *c = &attr->column;
+      guint64 s = t->first_section, attr_pool_size;
 
-      if (ah == NULL || ah->n_entries == 0)
-        goto fail;
-      name = take (&cur, (guint64) ah->name_len + 1);
-      if (name == NULL || name[ah->name_len] != '\0')
-        goto fail;
-      self->attrs[a].name = g_strdup (name);
+      if (t->n_entries == 0 || t->n_entries == G_MAXUINT32 || t->has_numbers > 1 || t->has_timestamps > 1 ||
+          (guint64) t->name_offset + t->name_len >= attr_names_size ||
+          attr_names[t->name_offset + t->name_len] != '\0' ||
+          s < FIRST_NAME_SECTION + 2 * (guint64) self->n_names ||
+          s + 4 + t->has_numbers + t->has_timestamps > n_sections)
+        return NULL;
+      attr->name = g_strdup (attr_names + t->name_offset);
+      attr->first_section = t->first_section;
       c->kind = COHORT_COLUMN_ATTRIBUTE;
-      c->name = self->attrs[a].name;
-      c->n_entries = ah->n_entries;
-      c->codes = take (&cur, sizeof (guint32) * self->n_events);
-      c->offsets = take (&cur, sizeof (guint32) * ((guint64) ah->n_entries + 1));
-      c->pool = take (&cur, ah->pool_len);
-      c->flags = take (&cur, ah->n_entries);
+      c->name = attr->name;
+      c->n_entries = t->n_entries;
+      c->codes = peek_exact (file, s++, SECTION_CODES, sizeof (guint32) * self->n_events);
+      c->offsets = peek_exact (file, s++, SECTION_OFFSETS, sizeof (guint32) * ((guint64) t->n_entries + 1));
+      c->pool = cohort_derived_file_peek (file, (guint) s++, SECTION_POOL, &attr_pool_size);
+      c->flags = peek_exact (file, s++, SECTION_FLAGS, t->n_entries);
+      if (t->has_numbers && (c->numbers = peek_exact (file, s++, SECTION_NUMBERS, sizeof (double) * t->n_entries)) == NULL)
+        return NULL;
+      if (t->has_timestamps && (c->timestamps = peek_exact (file, s++, SECTION_TIMESTAMPS, sizeof (gint64) * t->n_entries)) == NULL)
+        return NULL;
       if (c->codes == NULL || c->offsets == NULL || c->pool == NULL || c->flags == NULL ||
-          c->offsets[ah->n_entries] != ah->pool_len)
-        goto fail;
-      if (ah->has_numbers && (c->numbers = take (&cur, sizeof (double) * ah->n_entries)) == NULL)
-        goto fail;
-      if (ah->has_timestamps && (c->timestamps = take (&cur, sizeof (gint64) * ah->n_entries)) == NULL)
-        goto fail;
+          attr_pool_size == 0 || attr_pool_size >= G_MAXUINT32)
+        return NULL;
     }
-  return self;
+  self->file = g_steal_pointer (&file);
+  return g_steal_pointer (&self);
+}
 
-fail:
-  cohort_event_index_unref (self);
-  return NULL;
+/* Damage found in a mapped index: the file goes, and so does the cached
+ * index, so that the next use rebuilds both. */
+static void
+discard (CohortEventIndex *self, const char *what)
+{
+  g_debug ("The event index is damaged (%s)", what);
+  cohort_derived_file_discard (self->file);
+  cohort_derived_cache_remove_object (&cache, self);
+}
+
+/* The events of name @k are checked once, the first time a condition reads them. */
+static gboolean
+check_name (CohortEventIndex *self, guint32 k)
+{
+  gint state = g_atomic_int_get (&self->name_checked[k]);
+  guint64 n = self->name_start[k + 1] - self->name_start[k];
+  const gint64 *times = self->name_times[k];
+  gboolean good;
+
+  if (state != 0)
+    return state > 0;
+  good = cohort_derived_file_verify (self->file, FIRST_NAME_SECTION + 2 * k) &&
+         cohort_derived_file_verify (self->file, FIRST_NAME_SECTION + 2 * k + 1);
+  for (guint64 i = 1; good && i < n; i++)
+    good = times[i - 1] <= times[i];
+  g_atomic_int_set (&self->name_checked[k], good ? 1 : -1);
+  if (!good)
+    discard (self, self->name_pool + self->name_offsets[k]);
+  return good;
 }
 
 /* A mapped column is checked once, the first time a condition reads it. */
 static gboolean
-check_column (EventAttr *attr, guint64 n_events)
+check_column (CohortEventIndex *self, EventAttr *attr)
 {
   const CohortColumn *c = &attr->column;
-  gboolean ok = TRUE;
+  gint state = g_atomic_int_get (&attr->checked);
+  guint32 n_sections = 4 + (c->numbers != NULL) + (c->timestamps != NULL);
+  guint64 pool_size = 0;
+  gboolean good = TRUE;
 
-  if (g_atomic_int_get (&attr->checked))
-    return TRUE;
-  for (guint32 k = 0; ok && k < c->n_entries; k++)
-    ok = c->offsets[k] < c->offsets[k + 1] && c->pool[c->offsets[k + 1] - 1] == '\0';
-  for (guint64 i = 0; ok && i < n_events; i++)
-    ok = c->codes[i] < c->n_entries;
-  if (ok)
-    g_atomic_int_set (&attr->checked, 1);
-  return ok;
+  if (state != 0 || self->file == NULL)
+    return state >= 0;
+  for (guint32 s = attr->first_section; good && s < attr->first_section + n_sections; s++)
+    good = cohort_derived_file_verify (self->file, s);
+  cohort_derived_file_peek (self->file, attr->first_section + 2, SECTION_POOL, &pool_size);
+  good = good && c->offsets[0] == 0 && c->offsets[c->n_entries] == pool_size;
+  for (guint32 k = 0; good && k < c->n_entries; k++)
+    good = c->offsets[k] < c->offsets[k + 1] && c->pool[c->offsets[k + 1] - 1] == '\0';
+  for (guint64 i = 0; good && i < self->n_events; i++)
+    good = c->codes[i] < c->n_entries;
+  g_atomic_int_set (&attr->checked, good ? 1 : -1);
+  if (!good)
+    discard (self, attr->name);
+  return good;
 }
 
 /* ---- the cache -------------------------------------------------------- */
 
-static GMutex cache_lock;
-static GHashTable *cache;   /* workspace path -> CohortEventIndex */
+static GMutex build_lock;
 
 void
 cohort_event_index_forget (const char *path,
                            gboolean    remove_file)
 {
-  g_mutex_lock (&cache_lock);
-  if (cache != NULL)
-    g_hash_table_remove (cache, path);
-  g_mutex_unlock (&cache_lock);
+  cohort_derived_cache_forget (&cache, path);
   if (remove_file)
     {
       g_autofree char *sidecar = cohort_event_index_sidecar_path (path);
       g_remove (sidecar);
     }
+}
+
+guint
+cohort_event_index_get_n_cached (void)
+{
+  return cohort_derived_cache_get_n_entries (&cache);
 }
 
 CohortEventIndex *
@@ -669,50 +694,46 @@ cohort_event_index_ensure_for_db (sqlite3       *db,
                                   GCancellable  *cancellable,
                                   GError       **error)
 {
-  g_autofree char *uuid = NULL;
+  g_autofree char *stamp = NULL;
   g_autofree char *sidecar = NULL;
   CohortEventIndex *index;
   const char *why = NULL;
-  gint64 generation;
 
   g_return_val_if_fail (db != NULL, NULL);
 
   /* Inside a transaction the data may yet roll back: never cache or persist it. */
   if (path == NULL || !sqlite3_get_autocommit (db))
     return cohort_event_index_build (db, cancellable, error);
-  if (!read_stamp (db, &uuid, &generation, error))
+  if (!read_stamp (db, &stamp, error))
     return NULL;
+  if ((index = cohort_derived_cache_lookup (&cache, path, stamp)) != NULL)
+    return index;
 
-  g_mutex_lock (&cache_lock);
-  if (cache == NULL)
-    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                   (GDestroyNotify) cohort_event_index_unref);
-  index = g_hash_table_lookup (cache, path);
-  if (index != NULL && index->generation == generation && g_strcmp0 (index->uuid, uuid) == 0)
+  g_mutex_lock (&build_lock);
+  if ((index = cohort_derived_cache_lookup (&cache, path, stamp)) != NULL)
     {
-      cohort_event_index_ref (index);
-      g_mutex_unlock (&cache_lock);
+      g_mutex_unlock (&build_lock);
       return index;
     }
-
   sidecar = cohort_event_index_sidecar_path (path);
-  index = map_sidecar (sidecar, uuid, generation, &why);
+  index = map_sidecar (sidecar, stamp, &why);
   if (index == NULL)
     {
       g_autoptr(GError) write_error = NULL;
 
       g_debug ("Event index %s: %s, rebuilding", sidecar, why);
+      /* Built in its own snapshot, with that snapshot's stamp. */
       index = cohort_event_index_build (db, cancellable, error);
       if (index == NULL)
         {
-          g_mutex_unlock (&cache_lock);
+          g_mutex_unlock (&build_lock);
           return NULL;
         }
       if (!write_sidecar (index, sidecar, &write_error))
         g_debug ("Could not write the event index (working in memory): %s", write_error->message);
     }
-  g_hash_table_replace (cache, g_strdup (path), cohort_event_index_ref (index));
-  g_mutex_unlock (&cache_lock);
+  cohort_derived_cache_insert (&cache, path, index->stamp, index);
+  g_mutex_unlock (&build_lock);
   return index;
 }
 
@@ -783,7 +804,8 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
   g_autoptr(GPtrArray) filter_columns = g_ptr_array_new ();
   guint32 n_bits = universe->n_bits;
   gint64 name, lo = G_MININT64, hi = G_MAXINT64;
-  guint64 start = 0, end = 0;
+  guint64 start = 0, end = 0, base = 0;
+  const guint32 *customers = NULL;
   gboolean none = FALSE;
 
   g_return_val_if_fail (self != NULL && cond != NULL && universe != NULL, NULL);
@@ -802,11 +824,23 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
   name = find_name (self, cond->name);
   if (name < 0 || lo > hi)
     none = TRUE;
+  else if (!check_name (self, (guint32) name))
+    {
+      g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED,
+                   _("The event index is damaged (event “%s”)"), cond->name);
+      return NULL;
+    }
   else
     {
-      start = lower_bound (self->timestamps, self->name_start[name], self->name_start[name + 1], lo);
-      end = hi == G_MAXINT64 ? self->name_start[name + 1]
-                             : lower_bound (self->timestamps, start, self->name_start[name + 1], hi + 1);
+      /* Positions within the name's events; attribute codes are over all
+       * events, from @base on. */
+      guint64 n = self->name_start[name + 1] - self->name_start[name];
+      const gint64 *times = self->name_times[name];
+
+      base = self->name_start[name];
+      customers = self->name_customers[name];
+      start = lower_bound (times, 0, n, lo);
+      end = hi == G_MAXINT64 ? n : lower_bound (times, start, n, hi + 1);
     }
 
   /* Each "where" filter: one byte per distinct value of its attribute. */
@@ -825,7 +859,7 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
             none = TRUE;
           continue;
         }
-      if (!check_column (attr, self->n_events))
+      if (!check_column (self, attr))
         {
           g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED,
                        _("The event index is damaged (attribute “%s”)"), attr->name);
@@ -840,13 +874,13 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
     {
       for (guint64 i = start; i < end; i++)
         {
-          guint32 customer = self->customers[i];
+          guint32 customer = customers[i];
           gboolean pass = TRUE;
 
           for (guint f = 0; f < filters->len && pass; f++)
             {
               const CohortColumn *c = filter_columns->pdata[f];
-              pass = ((const guint8 *) filters->pdata[f])[c->codes[i]] != 0;
+              pass = ((const guint8 *) filters->pdata[f])[c->codes[base + i]] != 0;
             }
           if (pass && customer < n_bits)
             counts[customer]++;

@@ -4,9 +4,12 @@
  * only its own name's events inside its time window; each event attribute
  * is a dictionary-coded column (cohort-column-private.h), so that a "where"
  * filter is decided once per distinct value. Like the customer column
- * index it is derived from SQLite, stamped with the workspace's uuid and
- * data generation, persisted next to the workspace (<workspace>.events-index)
- * and mapped on open, and rebuilt whenever it is missing, stale or damaged.
+ * index it is derived from SQLite, stamped with the stamp of the events it
+ * was built from (cohort_workspace_read_stamp(): it changes with every
+ * committed change by any program), persisted next to the workspace
+ * (<workspace>.events-index, cohort-derived-file-private.h: checksummed
+ * sections, atomic write) and mapped on open, and rebuilt whenever it is
+ * missing, stale or damaged.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -42,7 +45,10 @@ void              cohort_event_index_forget         (const char       *path,
 char             *cohort_event_index_sidecar_path   (const char       *workspace_path);
 
 guint64           cohort_event_index_get_n_events   (CohortEventIndex *self);
-gint64            cohort_event_index_get_generation (CohortEventIndex *self);
+/* The stamp of the events the index was built from. */
+const char       *cohort_event_index_get_stamp      (CohortEventIndex *self);
+/* How many indexes the in-process cache holds (at most 2). */
+guint             cohort_event_index_get_n_cached   (void);
 gboolean          cohort_event_index_is_mapped      (CohortEventIndex *self);
 
 /* The customers among @universe (a bitmap over customer ordinals) that
