@@ -13,6 +13,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "cohort-cli-private.h"
+#include "cohort-column-index.h"
 #include "cohort-criteria.h"
 #include "cohort-evaluator.h"
 #include "cohort-export.h"
@@ -185,6 +186,10 @@ cohort_cli_segments_members (CohortCli  *cli,
       for (guint i = 0; fields[i]; i++)
         g_strstrip (fields[i]);
     }
+  /* A damaged index file fails the command (and is rebuilt next time)
+   * rather than print empty cells. */
+  if (!cohort_column_index_check_fields (cohort_evaluation_get_index (ev), (const char * const *) fields, &error))
+    return cohort_cli_fail_error (cli, error);
   if (output != NULL)
     {
       fp = fopen (output, "wb");
@@ -248,7 +253,8 @@ cohort_cli_segments_members (CohortCli  *cli,
         {
           if (fp != stdout)
             fclose (fp);
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+              error->domain == COHORT_INDEX_ERROR)
             return cohort_cli_fail_error (cli, error);
           return cohort_cli_fail (cli, COHORT_EXIT_FAILED, _("Could not write %s: %s"),
                                   output ? output : "stdout", error->message);

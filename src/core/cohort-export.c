@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cohort-column-index.h"
 #include "cohort-export.h"
 
 /* Members read from the bitmap at a time, and text buffered before a write. */
@@ -65,11 +66,18 @@ cohort_export_members (CohortEvaluation         *evaluation,
                        GError                  **error)
 {
   g_autoptr(GString) buffer = g_string_sized_new (EXPORT_BUFFER_BYTES + 4096);
+  CohortColumnIndex *index;
   guint64 count, total, done = 0;
 
   g_return_val_if_fail (evaluation != NULL, FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Every column is checked before its first cell is written: a damaged
+   * index file fails the export rather than print empty cells. */
+  index = cohort_evaluation_get_index (evaluation);
+  if (!cohort_column_index_check_fields (index, attributes, error))
+    return FALSE;
 
   count = cohort_evaluation_get_count (evaluation);
   total = offset < count ? count - offset : 0;
@@ -103,13 +111,22 @@ cohort_export_members (CohortEvaluation         *evaluation,
         {
           guint32 o = g_array_index (ordinals, guint32, i);
 
-          cohort_export_append_cell (buffer, cohort_evaluation_get_text (evaluation, o, "id"));
+          GError *local_error = NULL;
+
+          cohort_export_append_cell (buffer, cohort_column_index_get_text (index, "id", o, &local_error));
           g_string_append_c (buffer, ',');
-          cohort_export_append_cell (buffer, cohort_evaluation_get_text (evaluation, o, "email"));
+          cohort_export_append_cell (buffer, cohort_column_index_get_text (index, "email", o,
+                                                                           local_error ? NULL : &local_error));
           for (guint k = 0; attributes != NULL && attributes[k] != NULL; k++)
             {
               g_string_append_c (buffer, ',');
-              cohort_export_append_cell (buffer, cohort_evaluation_get_text (evaluation, o, attributes[k]));
+              cohort_export_append_cell (buffer, cohort_column_index_get_text (index, attributes[k], o,
+                                                                               local_error ? NULL : &local_error));
+            }
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, local_error);
+              return FALSE;
             }
           g_string_append_c (buffer, '\n');
           if (buffer->len >= EXPORT_BUFFER_BYTES && !flush (stream, buffer, cancellable, error))
