@@ -15,7 +15,7 @@
 #include "cohort-criteria.h"
 #include "fuzz-common.h"
 
-#define MAX_INPUT (64 * 1024)
+#define FUZZ_MAX_INPUT (64 * 1024)
 
 static char *
 segment_name (gint64   segment_id,
@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   CohortCriteria *criteria;
 
   fuzz_init ();
-  if (size > MAX_INPUT)
+  if (size > FUZZ_MAX_INPUT)
     return 0;
   text = g_strndup ((const char *) data, size);
 

@@ -19,7 +19,7 @@
 #include "cohort-csv-reader.h"
 #include "fuzz-common.h"
 
-#define MAX_INPUT (64 * 1024 + 2)
+#define FUZZ_MAX_INPUT (64 * 1024 + 2)
 
 /* ---- a stream that gives at most @chunk bytes per read ----------------- */
 
@@ -105,7 +105,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   guint n_records = 0;
 
   fuzz_init ();
-  if (size < 2 || size > MAX_INPUT)
+  if (size < 2 || size > FUZZ_MAX_INPUT)
     return 0;
   options = data[0];
   chunk = data[1];

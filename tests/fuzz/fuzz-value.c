@@ -20,7 +20,7 @@
 #include "cohort-value.h"
 #include "fuzz-common.h"
 
-#define MAX_INPUT (64 * 1024)
+#define FUZZ_MAX_INPUT (64 * 1024)
 
 static guint8 *area;
 static gsize   area_size;   /* the accessible part; a guard page follows */
@@ -33,7 +33,7 @@ guarded_copy (const guint8 *data,
     {
       gsize page = (gsize) sysconf (_SC_PAGESIZE);
 
-      area_size = (MAX_INPUT + page - 1) / page * page;
+      area_size = (FUZZ_MAX_INPUT + page - 1) / page * page;
       area = mmap (NULL, area_size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       g_assert (area != MAP_FAILED);
       g_assert (mprotect (area + area_size, page, PROT_NONE) == 0);
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   CohortBool b;
 
   fuzz_init ();
-  if (size > MAX_INPUT)
+  if (size > FUZZ_MAX_INPUT)
     return 0;
   text = guarded_copy (data, size);
 
