@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-add-members-dialog.h"
 #include "cohort-members.h"
 
@@ -391,6 +392,7 @@ static void
 cohort_add_members_dialog_init (CohortAddMembersDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (text_changed_cb), self, G_CONNECT_SWAPPED);
 }

@@ -8,7 +8,10 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "cohort-a11y.h"
 #include "cohort-condition-group.h"
+
+static void renumber (CohortConditionGroup *self);
 
 struct _CohortConditionGroup
 {
@@ -18,6 +21,8 @@ struct _CohortConditionGroup
   gboolean root;
   gboolean loading;
   GPtrArray *children;   /* CohortConditionRow / CohortConditionGroup */
+  char *path;            /* "2", "2.1": where a nested group stands; NULL at the top */
+  char *title;           /* "Group 2 of 3" */
 
   GtkBox *header_box;
   GtkLabel *match_label;
@@ -65,6 +70,96 @@ update_placeholder (CohortConditionGroup *self)
   gtk_label_set_label (self->placeholder_label, text);
 }
 
+static const char *
+mode_words (CohortConditionGroup *self)
+{
+  switch (cohort_condition_group_get_mode (self))
+    {
+    case COHORT_GROUP_ANY:
+      return _("any of these");
+    case COHORT_GROUP_NONE:
+      return _("none of these");
+    case COHORT_GROUP_ALL:
+    default:
+      return _("all of these");
+    }
+}
+
+/* "Match, group 2": a control read with the group it belongs to. */
+static void
+name_control (CohortConditionGroup *self,
+              gpointer              control,
+              const char           *base)
+{
+  g_autofree char *name = NULL;
+
+  if (self->path == NULL)
+    {
+      cohort_a11y_set_name (control, base);
+      return;
+    }
+  /* Translators: a control of a group of conditions for a screen reader,
+   * e.g. "Add Condition, group 2" */
+  name = g_strdup_printf (_("%s, group %s"), base, self->path);
+  cohort_a11y_set_name (control, name);
+}
+
+/* Names the group, its controls and every child by its place, for screen
+ * readers ("Condition 1 of 2 in group 3: plan is “pro”"). */
+static void
+renumber (CohortConditionGroup *self)
+{
+  guint n = self->children->len;
+  g_autofree char *name = NULL;
+
+  name_control (self, self->mode_dropdown, _("Match"));
+  name_control (self, self->remove_button, _("Remove Group"));
+  name_control (self, self->list, _("Conditions"));
+  name_control (self, self->add_condition_button, _("Add Condition"));
+  name_control (self, self->add_group_button, _("Add Group"));
+  /* Translators: a group of conditions for a screen reader, e.g.
+   * "Group 2 of 3: any of these, 2 conditions" */
+  name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %s, %u condition", "%s: %s, %u conditions", n),
+                          self->title != NULL ? self->title : _("Rules"), mode_words (self), n);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *child = g_ptr_array_index (self->children, i);
+      g_autofree char *path = self->path != NULL ? g_strdup_printf ("%s.%u", self->path, i + 1)
+                                                 : g_strdup_printf ("%u", i + 1);
+      g_autofree char *title = NULL;
+
+      if (COHORT_IS_CONDITION_ROW (child))
+        {
+          /* Translators: e.g. "condition 2.1", inside a control's name */
+          g_autofree char *place = g_strdup_printf (_("condition %s"), path);
+
+          title = self->path != NULL
+                  /* Translators: e.g. "Condition 1 of 2 in group 3" */
+                  ? g_strdup_printf (_("Condition %u of %u in group %s"), i + 1, n, self->path)
+                  /* Translators: e.g. "Condition 2 of 3" */
+                  : g_strdup_printf (_("Condition %u of %u"), i + 1, n);
+          cohort_condition_row_set_place (COHORT_CONDITION_ROW (child), place, title);
+        }
+      else
+        {
+          CohortConditionGroup *group = COHORT_CONDITION_GROUP (child);
+
+          title = self->path != NULL
+                  /* Translators: e.g. "Group 1 of 2 in group 3" */
+                  ? g_strdup_printf (_("Group %u of %u in group %s"), i + 1, n, self->path)
+                  /* Translators: e.g. "Group 2 of 3" */
+                  : g_strdup_printf (_("Group %u of %u"), i + 1, n);
+          g_free (group->path);
+          group->path = g_steal_pointer (&path);
+          g_free (group->title);
+          group->title = g_steal_pointer (&title);
+          renumber (group);
+        }
+    }
+}
+
 static void
 child_remove_cb (GtkWidget            *child,
                  CohortConditionGroup *self)
@@ -77,6 +172,7 @@ child_remove_cb (GtkWidget            *child,
 
   g_ptr_array_remove_index (self->children, index);
   gtk_list_box_remove (self->list, row);
+  renumber (self);
 
   /* Keep the focus nearby for keyboard users. */
   if (self->children->len > 0)
@@ -91,6 +187,7 @@ child_remove_cb (GtkWidget            *child,
 static void
 child_changed_cb (CohortConditionGroup *self)
 {
+  renumber (self);
   emit_changed (self);
 }
 
@@ -108,6 +205,7 @@ append_child (CohortConditionGroup *self,
 
   g_signal_connect_object (child, "changed", G_CALLBACK (child_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (child, "remove", G_CALLBACK (child_remove_cb), self, 0);
+  renumber (self);
 }
 
 static void
@@ -309,6 +407,7 @@ static void
 mode_changed_cb (CohortConditionGroup *self)
 {
   update_placeholder (self);
+  renumber (self);
   emit_changed (self);
 }
 
@@ -329,6 +428,8 @@ cohort_condition_group_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->ctx, cohort_criteria_context_unref);
 
   G_OBJECT_CLASS (cohort_condition_group_parent_class)->dispose (object);
@@ -366,12 +467,12 @@ cohort_condition_group_init (CohortConditionGroup *self)
   GtkLayoutManager *layout;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 6);
 
   self->children = g_ptr_array_new ();
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Group of Conditions"), -1);
 
   g_signal_connect_object (self->mode_dropdown, "notify::selected", G_CALLBACK (mode_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->remove_button, "clicked", G_CALLBACK (remove_clicked_cb), self, G_CONNECT_SWAPPED);
@@ -380,6 +481,7 @@ cohort_condition_group_init (CohortConditionGroup *self)
   g_signal_connect_object (self->add_group_button, "clicked",
                            G_CALLBACK (cohort_condition_group_add_group), self, G_CONNECT_SWAPPED);
   update_placeholder (self);
+  renumber (self);
 }
 
 GtkWidget *

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <adwaita.h>
 
+#include "cohort-a11y.h"
 #include "cohort-condition-row.h"
 #include "cohort-criteria.h"
 #include "cohort-customers.h"
@@ -301,6 +302,9 @@ struct _CohortConditionRow
   JsonNode *since;             /* event fields kept as loaded */
   JsonNode *until;
   GPtrArray *where_rows;
+  char *place;              /* "condition 2", "filter 1 of condition 3" */
+  char *title;              /* "Condition 2 of 3" */
+  const char *value_base;   /* what the value entry asks for ("Value", "Number") */
   guint refill_id;
 
   GtkBox *top_box;
@@ -341,6 +345,9 @@ struct _CohortConditionRow
 };
 
 G_DEFINE_FINAL_TYPE (CohortConditionRow, cohort_condition_row, GTK_TYPE_WIDGET)
+
+static void name_controls (CohortConditionRow *self);
+static void place_filters (CohortConditionRow *self);
 
 enum {
   CHANGED,
@@ -417,8 +424,137 @@ update_value_editors (CohortConditionRow *self)
   gtk_entry_set_input_purpose (self->value_entry,
                                operand == COHORT_OPERAND_NUMBER || operand == COHORT_OPERAND_RANGE
                                ? GTK_INPUT_PURPOSE_NUMBER : GTK_INPUT_PURPOSE_FREE_FORM);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->value_entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, placeholder, -1);
+  self->value_base = placeholder;
+  name_controls (self);
+}
+
+/* Controls and the name each has on its own; each is read with the
+ * condition it belongs to ("Operator, condition 2"), so that the controls of
+ * several conditions can be told apart. */
+static const struct
+{
+  gsize offset;
+  const char *base;
+} named_controls[] = {
+  { G_STRUCT_OFFSET (CohortConditionRow, kind_dropdown), N_("Condition Kind") },
+  { G_STRUCT_OFFSET (CohortConditionRow, field_entry), N_("Attribute") },
+  { G_STRUCT_OFFSET (CohortConditionRow, segment_dropdown), N_("Segment") },
+  { G_STRUCT_OFFSET (CohortConditionRow, event_entry), N_("Event name") },
+  { G_STRUCT_OFFSET (CohortConditionRow, percent_spin), N_("Percent of customers") },
+  { G_STRUCT_OFFSET (CohortConditionRow, salt_entry), N_("Seed") },
+  { G_STRUCT_OFFSET (CohortConditionRow, json_entry), N_("Criteria JSON") },
+  { G_STRUCT_OFFSET (CohortConditionRow, op_dropdown), N_("Operator") },
+  { G_STRUCT_OFFSET (CohortConditionRow, date_button), N_("Choose a Date") },
+  { G_STRUCT_OFFSET (CohortConditionRow, value2_entry), N_("Highest") },
+  { G_STRUCT_OFFSET (CohortConditionRow, amount_spin), N_("Amount") },
+  { G_STRUCT_OFFSET (CohortConditionRow, unit_dropdown), N_("Unit") },
+  { G_STRUCT_OFFSET (CohortConditionRow, performed_dropdown), N_("Performed") },
+  { G_STRUCT_OFFSET (CohortConditionRow, count_dropdown), N_("Count") },
+  { G_STRUCT_OFFSET (CohortConditionRow, count_spin), N_("Number of times") },
+  { G_STRUCT_OFFSET (CohortConditionRow, window_dropdown), N_("Time Window") },
+  { G_STRUCT_OFFSET (CohortConditionRow, window_spin), N_("Window Length") },
+  { G_STRUCT_OFFSET (CohortConditionRow, window_unit_dropdown), N_("Window Unit") },
+  { G_STRUCT_OFFSET (CohortConditionRow, add_filter_button), N_("Add Filter") },
+};
+
+static void
+name_control (CohortConditionRow *self,
+              gpointer            control,
+              const char         *base)
+{
+  g_autofree char *name = NULL;
+
+  if (self->place == NULL)
+    {
+      cohort_a11y_set_name (control, base);
+      return;
+    }
+  /* Translators: a control of one condition for a screen reader, e.g.
+   * "Operator, condition 2" */
+  name = g_strdup_printf (_("%s, %s"), base, self->place);
+  cohort_a11y_set_name (control, name);
+}
+
+static void
+name_controls (CohortConditionRow *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (named_controls); i++)
+    name_control (self, G_STRUCT_MEMBER (gpointer, self, named_controls[i].offset),
+                  _(named_controls[i].base));
+  name_control (self, self->value_entry, self->value_base != NULL ? self->value_base : _("Value"));
+  if (self->filter)
+    {
+      name_control (self, self->field_entry, _("Event attribute"));
+      name_control (self, self->remove_button, _("Remove Filter"));
+    }
+  else
+    name_control (self, self->remove_button, _("Remove Condition"));
+}
+
+/* The row's own name: its place and what it says
+ * ("Condition 2 of 3: plan is “pro”"). */
+static void
+name_row (CohortConditionRow *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CohortCriteria) criteria = NULL;
+  g_autofree char *words = NULL;
+  g_autofree char *name = NULL;
+
+  if (self->title == NULL)
+    return;
+  if (!self->filter)
+    {
+      node = cohort_condition_row_to_json (self);
+      criteria = cohort_criteria_parse_node (node, NULL);
+    }
+  if (criteria != NULL && cohort_criteria_context_get_workspace (self->ctx) != NULL)
+    words = cohort_criteria_describe_in (criteria, cohort_criteria_context_get_workspace (self->ctx));
+  if (words != NULL)
+    /* Translators: a condition for a screen reader, e.g.
+     * "Condition 2 of 3: plan is “pro”" */
+    name = g_strdup_printf (_("%s: %s"), self->title, words);
+  else
+    name = g_strdup (self->title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+static void
+place_filters (CohortConditionRow *self)
+{
+  for (guint i = 0; i < self->where_rows->len && self->place != NULL; i++)
+    {
+      g_autofree char *where = NULL;
+      g_autofree char *filter_title = NULL;
+
+      /* Translators: e.g. "filter 1 of condition 3" */
+      where = g_strdup_printf (_("filter %u of %s"), i + 1, self->place);
+      /* Translators: e.g. "Filter 1 of 2" */
+      filter_title = g_strdup_printf (_("Filter %u of %u"), i + 1, self->where_rows->len);
+      cohort_condition_row_set_place (g_ptr_array_index (self->where_rows, i), where, filter_title);
+    }
+}
+
+void
+cohort_condition_row_set_place (CohortConditionRow *self,
+                                const char         *place,
+                                const char         *title)
+{
+  g_return_if_fail (COHORT_IS_CONDITION_ROW (self));
+
+  if (g_strcmp0 (self->place, place) != 0)
+    {
+      g_free (self->place);
+      self->place = g_strdup (place);
+      name_controls (self);
+    }
+  place_filters (self);
+  if (g_strcmp0 (self->title, title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_strdup (title);
+    }
+  name_row (self);
 }
 
 static int field_type (CohortConditionRow *self);
@@ -728,11 +864,8 @@ add_where_row (CohortConditionRow *self)
   row->field_store = self->where_fields;
   set_completion (row->field_entry, self->where_fields, FALSE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->remove_button), _("Remove Filter"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->remove_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove Filter"), -1);
   gtk_entry_set_placeholder_text (row->field_entry, _("Event attribute"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->field_entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Event attribute"), -1);
+  name_controls (row);
 
   g_signal_connect_object (row, "changed", G_CALLBACK (where_row_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "remove", G_CALLBACK (remove_where_row_cb), self, 0);
@@ -740,6 +873,7 @@ add_where_row (CohortConditionRow *self)
   gtk_box_append (self->where_box, GTK_WIDGET (row));
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->where_label), TRUE);
+  place_filters (self);
 
   return row;
 }
@@ -752,6 +886,7 @@ remove_where_row_cb (CohortConditionRow *row,
   gtk_box_remove (self->where_box, GTK_WIDGET (row));
   gtk_widget_set_visible (GTK_WIDGET (self->where_box), self->where_rows->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->where_label), self->where_rows->len > 0);
+  place_filters (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->add_filter_button));
   emit_changed (self);
 }
@@ -1541,6 +1676,8 @@ cohort_condition_row_dispose (GObject *object)
   g_clear_handle_id (&self->refill_id, g_source_remove);
   g_clear_pointer (&self->where_rows, g_ptr_array_unref);
   g_clear_pointer (&self->ctx, cohort_criteria_context_unref);
+  g_clear_pointer (&self->place, g_free);
+  g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->ops, g_array_unref);
   g_clear_pointer (&self->row_segment_ids, g_array_unref);
   g_clear_pointer (&self->since, json_node_unref);
@@ -1616,6 +1753,7 @@ static void
 cohort_condition_row_init (CohortConditionRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);

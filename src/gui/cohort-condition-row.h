@@ -63,6 +63,12 @@ gboolean             cohort_condition_row_validate  (CohortConditionRow    *self
 CohortConditionKind  cohort_condition_row_get_kind  (CohortConditionRow    *self);
 void                 cohort_condition_row_set_kind  (CohortConditionRow    *self,
                                                      CohortConditionKind    kind);
+/* Where the row stands, for screen readers: @place names it inside its
+ * controls' names ("condition 2" gives "Operator, condition 2"), @title
+ * starts its own name ("Condition 2 of 3", then what it says). */
+void                 cohort_condition_row_set_place (CohortConditionRow    *self,
+                                                     const char            *place,
+                                                     const char            *title);
 /* Whether @node is a leaf that a row edits (rather than a group). */
 gboolean             cohort_condition_row_handles   (JsonNode              *node);
 

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-customer-dialog.h"
 #include "cohort-events.h"
 
@@ -248,6 +249,7 @@ static void
 cohort_customer_dialog_init (CohortCustomerDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 }
 
 CohortCustomerDialog *

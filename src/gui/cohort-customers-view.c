@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-add-to-segment.h"
 #include "cohort-customer-dialog.h"
 #include "cohort-customer-item.h"
@@ -696,6 +697,7 @@ cohort_customers_view_init (CohortCustomersView *self)
   GtkColumnViewColumn *column;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   self->attribute_columns = g_ptr_array_new_with_free_func (g_object_unref);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-event-importer.h"
 #include "cohort-events.h"
 #include "cohort-event-import-dialog.h"
@@ -88,6 +89,7 @@ show_page (CohortEventImportDialog *self,
   gtk_stack_set_visible_child_name (self->stack, name);
   gtk_widget_set_visible (GTK_WIDGET (self->import_button), setup);
   gtk_button_set_label (self->cancel_button, summary ? _("_Close") : _("_Cancel"));
+  cohort_a11y_tidy_button (self->cancel_button);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   summary ? _("Close") : _("Cancel"), -1);
   gtk_window_set_default_widget (GTK_WINDOW (self),
@@ -603,6 +605,7 @@ static void
 cohort_event_import_dialog_init (CohortEventImportDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   self->rows = g_ptr_array_new ();
 }

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-customers.h"
 #include "cohort-evaluator.h"
 #include "cohort-export.h"
@@ -442,6 +443,7 @@ static void
 cohort_export_dialog_init (CohortExportDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   self->checks = g_ptr_array_new ();
   g_weak_ref_init (&self->toasts, NULL);
 }

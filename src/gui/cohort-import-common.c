@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-import-common.h"
 
 /* The preview table: each row is a GtkStringObject holding its file line
@@ -52,6 +53,24 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
     text = cells[column];
 
   gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), text);
+
+  /* The row (the cell's parent) takes the focus: read it as the whole
+   * record, "Line 3: c01, a@example.com, pro". */
+  if (column == LINE_COLUMN || column == 0)
+    {
+      GtkWidget *cell = gtk_widget_get_parent (gtk_list_item_get_child (item));
+      GtkWidget *row = cell != NULL ? gtk_widget_get_parent (cell) : NULL;
+      g_autofree char *values = cells != NULL ? g_strjoinv (", ", (char **) cells) : g_strdup ("");
+      g_autofree char *name = NULL;
+
+      if (*gtk_string_object_get_string (record) != '\0')
+        /* Translators: a row of the file preview for a screen reader, e.g. "Line 3: c01, a@example.com" */
+        name = g_strdup_printf (_("Line %s: %s"), gtk_string_object_get_string (record), values);
+      else
+        name = g_strdup (values);
+      if (row != NULL && *name != '\0')
+        cohort_a11y_set_name (row, name);
+    }
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-import-common.h"
 #include "cohort-importer.h"
 #include "cohort-import-dialog.h"
@@ -558,6 +559,7 @@ static void
 cohort_import_dialog_init (CohortImportDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   /* Row objects are owned by the group; this only remembers them. */
   self->column_rows = g_ptr_array_new ();

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-add-members-dialog.h"
 #include "cohort-customer-item.h"
 #include "cohort-evaluator.h"
@@ -746,6 +747,7 @@ cohort_members_panel_init (CohortMembersPanel *self)
   GtkListItemFactory *factory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);

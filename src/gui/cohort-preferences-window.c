@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-cio-client.h"
 #include "cohort-credentials.h"
 #include "cohort-preferences-window.h"
@@ -498,6 +499,7 @@ cohort_preferences_window_init (CohortPreferencesWindow *self)
    * save would clear the keyring. */
   self->updating = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   self->updating = FALSE;
 
   self->cancellable = g_cancellable_new ();

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-credentials.h"
 #include "cohort-remote-segment-page.h"
 #include "cohort-segment-row.h"
@@ -471,6 +472,7 @@ static void
 cohort_remote_segment_page_init (CohortRemoteSegmentPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   update_fetch_controls (self);
 }
 

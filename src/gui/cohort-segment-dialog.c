@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-segment-dialog.h"
 
 struct _CohortSegmentDialog
@@ -302,6 +303,7 @@ static void
 cohort_segment_dialog_init (CohortSegmentDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.save", FALSE);
 }
 

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-criteria-builder.h"
 #include "cohort-export-dialog.h"
 #include "cohort-members-panel.h"
@@ -160,6 +161,7 @@ cohort_segment_page_update (CohortSegmentPage *self)
     }
 
   gtk_button_set_label (self->active_button, active ? _("Deac_tivate") : _("Ac_tivate"));
+  cohort_a11y_tidy_button (self->active_button);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->active_button),
                                active ? _("Keep the segment but leave it out of sync")
                                       : _("Include the segment in sync again"));
@@ -340,6 +342,7 @@ static void
 cohort_segment_page_init (CohortSegmentPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 }
 
 CohortSegment *

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-segment-row.h"
 
 struct _CohortSegmentRow
@@ -195,6 +196,26 @@ update_remote (CohortSegmentRow *self)
                                   description, -1);
 }
 
+/* The list row holding this one is what takes the focus: it is read as
+ * the segment's name, kind and count ("VIP, Data-driven, 357 members"). */
+static void
+update_accessible_name (CohortSegmentRow *self)
+{
+  GtkWidget *holder = gtk_widget_get_parent (GTK_WIDGET (self));
+  const char *count = gtk_widget_get_tooltip_text (GTK_WIDGET (self->count_label));
+  g_autofree char *name = NULL;
+
+  if (*gtk_label_get_label (self->name_label) == '\0')
+    return;
+  /* Translators: a segment in the list for a screen reader: its name, its
+   * kind, its count, e.g. "VIP, Data-driven, 357 members" */
+  name = g_strdup_printf (_("%s, %s, %s"), gtk_label_get_label (self->name_label),
+                          gtk_label_get_label (self->kind_label), count != NULL ? count : "");
+  cohort_a11y_set_name (GTK_WIDGET (self), name);
+  if (holder != NULL)
+    cohort_a11y_set_name (holder, name);
+}
+
 static void
 cohort_segment_row_update (CohortSegmentRow *self)
 {
@@ -208,6 +229,7 @@ cohort_segment_row_update (CohortSegmentRow *self)
   if (self->remote != NULL)
     {
       update_remote (self);
+      update_accessible_name (self);
       return;
     }
 
@@ -265,6 +287,7 @@ cohort_segment_row_update (CohortSegmentRow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self), "inactive");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self), "inactive");
+  update_accessible_name (self);
 }
 
 static void
@@ -355,6 +378,7 @@ static void
 cohort_segment_row_init (CohortSegmentRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 }
 
 GtkWidget *

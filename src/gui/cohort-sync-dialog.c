@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-credentials.h"
 #include "cohort-preferences-window.h"
 #include "cohort-sync-button.h"
@@ -103,6 +104,7 @@ show_page (CohortSyncDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->hide_button), g_strcmp0 (name, "progress") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.start", preview);
   gtk_button_set_label (self->cancel_button, finished ? _("_Close") : _("_Cancel"));
+  cohort_a11y_tidy_button (self->cancel_button);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   finished ? _("Close") : _("Cancel"),
@@ -147,11 +149,20 @@ add_row (CohortSyncDialog    *self,
       gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
     }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   if (subtitle != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
 
   adw_preferences_group_add (group, row);
+  /* Read once: the row's title, not the title and its label again. */
+  cohort_a11y_set_name (row, title);
+  /* The group's list is read as the group's title. */
+  if (GTK_IS_LIST_BOX (gtk_widget_get_parent (row)))
+    {
+      const char *group_title = adw_preferences_group_get_title (group);
+
+      cohort_a11y_set_name (gtk_widget_get_parent (row),
+                            group_title != NULL && *group_title != '\0' ? group_title : _("Changes"));
+    }
   g_ptr_array_add (self->rows, group);
   g_ptr_array_add (self->rows, row);
   return row;
@@ -729,6 +740,7 @@ static void
 cohort_sync_dialog_init (CohortSyncDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   self->rows = g_ptr_array_new ();
 }

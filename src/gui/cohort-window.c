@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cohort-a11y.h"
 #include "cohort-criteria-builder.h"
 #include "cohort-customers-view.h"
 #include "cohort-event-import-dialog.h"
@@ -1563,6 +1564,7 @@ cohort_window_init (CohortWindow *self)
   GtkDropTarget *drop_target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cohort_a11y_tidy (GTK_WIDGET (self));
 
   /* GtkApplication adds our icons to the theme; a window made without one
    * (the tests) adds them itself. */

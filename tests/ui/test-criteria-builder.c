@@ -207,10 +207,14 @@ build_two_groups (Fixture *f)
   g_assert_false (save_enabled (f));
 
   row = add_condition (root (f));
-  /* Icon-only and unlabelled controls have names. */
-  gtk_test_accessible_assert_property (ROW_CHILD (row, "remove_button"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Remove Condition");
-  gtk_test_accessible_assert_property (ROW_CHILD (row, "kind_dropdown"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Condition Kind");
-  gtk_test_accessible_assert_property (ROW_CHILD (row, "field_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Attribute");
+  /* Icon-only and unlabelled controls have names, with the condition they
+   * belong to. */
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "remove_button"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Remove Condition, condition 1");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "kind_dropdown"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Condition Kind, condition 1");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "field_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Attribute, condition 1");
   gtk_test_accessible_assert_property (BUILDER_CHILD (f->builder, "undo_button"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Undo");
   fill_row (row, "plan", COHORT_OP_EQ, "pro");
   g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "type_label")), ==, "Text");
@@ -625,7 +629,7 @@ test_sample_row (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (ROW_CHILD (row, "sample_box")));
   g_assert_cmpuint (strlen (gtk_editable_get_text (ROW_CHILD (row, "salt_entry"))), ==, 8);
   gtk_test_accessible_assert_property (ROW_CHILD (row, "percent_spin"), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       "Percent of customers");
+                                       "Percent of customers, condition 1");
 
   gtk_spin_button_set_value (ROW_CHILD (row, "percent_spin"), 100);
   assert_count (f, 20);
@@ -656,7 +660,7 @@ test_custom_and_cycle (Fixture       *f,
   g_assert_cmpint (cohort_condition_row_get_kind (row), ==, COHORT_CONDITION_SAMPLE);
   g_assert_cmpint (gtk_spin_button_get_value_as_int (ROW_CHILD (row, "percent_spin")), ==, 10);
   g_assert_cmpstr (gtk_editable_get_text (ROW_CHILD (row, "salt_entry")), ==, "spring");
-  gtk_test_accessible_assert_property (ROW_CHILD (row, "salt_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Seed");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "salt_entry"), GTK_ACCESSIBLE_PROPERTY_LABEL, "Seed, condition 1");
   g_assert_cmpint (cohort_condition_row_get_kind (COHORT_CONDITION_ROW (cohort_condition_group_get_child (root (f), 1))),
                    ==, COHORT_CONDITION_JSON);
   json = cohort_criteria_builder_dup_json (f->builder);
