@@ -26,9 +26,12 @@ done
 # shellcheck disable=SC2086
 ninja -C "$builddir" $targets
 
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1"
+# Memory errors and undefined behaviour stop the run. Leaks are left to the
+# test suite under ASan: libFuzzer's leak check between inputs reported,
+# now and then, a few objects allocated inside GLib that no single input
+# leaks when replayed (issue 9 report), which would make CI fail at random.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
 export G_SLICE=always-malloc G_DEBUG=gc-friendly LC_ALL=C.UTF-8
 
 status=0
@@ -36,7 +39,7 @@ for name in $harnesses; do
   work=$(mktemp -d "${TMPDIR:-/tmp}/cohort-fuzz-$name-XXXXXX")
   echo "== fuzz-$name: $seconds s"
   if ! "$builddir/tests/fuzz/fuzz-$name" -max_total_time="$seconds" -max_len=65538 \
-         -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
+         -timeout=20 -rss_limit_mb=2560 -detect_leaks=0 -print_final_stats=1 \
          -artifact_prefix="$builddir/fuzz-$name-" "$work" "tests/fuzz/corpus/$name"; then
     echo "fuzz-$name FAILED: see the input saved under $builddir/fuzz-$name-*" >&2
     status=1
