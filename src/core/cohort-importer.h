@@ -7,7 +7,10 @@
  * type is detected from the first rows (or chosen, or the column skipped);
  * an attribute that already exists keeps its type unless one is chosen.
  * Bad rows are reported with their line and reason; the whole import is one
- * transaction, and a cancelled or failed import changes nothing.
+ * transaction, and a cancelled or failed import changes nothing. The path
+ * may name a pipe (/dev/stdin, a FIFO): what can be read once is copied, the
+ * first time it is needed, to a temporary file (unlinked at once) that the
+ * preview and the import both read.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
