@@ -18,7 +18,7 @@
 #include "cohort-derived-file-private.h"
 
 #define DERIVED_ENDIAN 0x01020304u
-#define DERIVED_DISCIPLINE 1u          /* this header and table layout */
+#define DERIVED_DISCIPLINE 2u          /* this header and table layout */
 #define MAX_STAMP_LEN 4096u
 #define STALE_TEMPORARY_SECONDS (10 * 60)
 
@@ -74,19 +74,25 @@ cohort_derived_checksum (guint64       seed,
 {
   const guint8 *p = data;
   guint64 a = seed ^ len, b = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  guint64 c = G_GUINT64_CONSTANT (0x243f6a8885a308d3), d = G_GUINT64_CONSTANT (0x13198a2e03707344);
   gsize i = 0;
 
-  /* Two independent lanes keep the multiplier busy; each step is a
-   * bijection of the lane for a given word, so a changed word always
-   * changes the lane, and the other lane cannot cancel it. */
-  for (; i + 16 <= len; i += 16)
+  /* Four independent lanes keep the multiplier busy (a lane's multiply
+   * waits for the previous one). Each step is a bijection of its lane for
+   * a given word, and the lanes are folded by bijections too: a changed
+   * word always changes the result. */
+  for (; i + 32 <= len; i += 32)
     {
       a = (a ^ load64 (p + i)) * G_GUINT64_CONSTANT (0x100000001b3);
       b = (b ^ load64 (p + i + 8)) * G_GUINT64_CONSTANT (0xc2b2ae3d27d4eb4f);
+      c = (c ^ load64 (p + i + 16)) * G_GUINT64_CONSTANT (0x9fb21c651e98df25);
+      d = (d ^ load64 (p + i + 24)) * G_GUINT64_CONSTANT (0xd6e8feb86659fd93);
     }
+  for (; i + 8 <= len; i += 8)
+    a = (a ^ load64 (p + i)) * G_GUINT64_CONSTANT (0x100000001b3);
   for (; i < len; i++)
     a = (a ^ p[i]) * G_GUINT64_CONSTANT (0x100000001b3);
-  return mix64 (a ^ mix64 (b));
+  return mix64 (a ^ mix64 (b ^ mix64 (c ^ mix64 (d))));
 }
 
 static guint64
