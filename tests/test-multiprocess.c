@@ -792,6 +792,104 @@ test_stress (void)
   g_free (s.dir);
 }
 
+/* ---- Opening while another connection checkpoints ----------------------- */
+
+typedef struct
+{
+  const char *path;
+  gint64      deadline;
+  gint        n_opens;
+  gint        n_writes;
+  GMutex      lock;
+  GString    *failures;
+} OpenRace;
+
+/* Grows the file: every commit adds pages, and each is checkpointed at once
+ * (the checkpoint writes page 1, with the new size, before the pages that
+ * make the file that long). */
+static gpointer
+race_writer (gpointer data)
+{
+  OpenRace *o = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortWorkspace) ws = cohort_workspace_open (o->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+  g_autofree char *description = g_strnfill (3000, 'x');
+
+  g_assert_no_error (error);
+  for (guint i = 0; g_get_monotonic_time () < o->deadline; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("grow-%u", i);
+      g_autoptr(CohortSegment) seg = cohort_segments_create (ws, name, COHORT_SEGMENT_MANUAL, description, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (cohort_workspace_exec (ws, "PRAGMA wal_checkpoint(PASSIVE)", &error));
+      g_assert_no_error (error);
+      g_atomic_int_inc (&o->n_writes);
+    }
+  return NULL;
+}
+
+static gpointer
+race_opener (gpointer data)
+{
+  OpenRace *o = data;
+
+  while (g_get_monotonic_time () < o->deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CohortWorkspace) ws = cohort_workspace_open (o->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+
+      g_atomic_int_inc (&o->n_opens);
+      if (ws == NULL && !g_error_matches (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_BUSY))
+        {
+          g_mutex_lock (&o->lock);
+          if (o->failures->len < 2000)
+            g_string_append_printf (o->failures, "  %s\n", error->message);
+          g_mutex_unlock (&o->lock);
+        }
+    }
+  return NULL;
+}
+
+/* A workspace opened while another connection checkpoints is never taken
+ * for a damaged one: in WAL mode the size in the file's header runs ahead of
+ * the file while a checkpoint writes, so it proves nothing about truncation. */
+static void
+test_open_during_checkpoint (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cohort-open-race-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "race.cohort", NULL);
+  OpenRace o = { path, 0, 0, 0, { 0 }, g_string_new (NULL) };
+  g_autoptr(GError) error = NULL;
+  GThread *threads[3];
+
+  {
+    g_autoptr(CohortWorkspace) created = cohort_workspace_open (path, COHORT_WORKSPACE_OPEN_CREATE, &error);
+
+    g_assert_no_error (error);
+  }
+  g_mutex_init (&o.lock);
+  o.deadline = g_get_monotonic_time () + 4 * G_USEC_PER_SEC;
+  threads[0] = g_thread_new ("writer", race_writer, &o);
+  threads[1] = g_thread_new ("opener", race_opener, &o);
+  threads[2] = g_thread_new ("opener", race_opener, &o);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  g_test_message ("%d opens during %d checkpointed writes", o.n_opens, o.n_writes);
+  if (o.failures->len > 0)
+    g_printerr ("Opens that failed while another connection checkpointed:\n%s", o.failures->str);
+  g_assert_cmpuint (o.failures->len, ==, 0);
+  g_assert_cmpint (o.n_opens, >, 0);
+  g_assert_cmpint (o.n_writes, >, 0);
+  proc_assert_integrity (path);
+
+  g_string_free (o.failures, TRUE);
+  g_mutex_clear (&o.lock);
+  cohort_column_index_forget (path, TRUE);
+  cohort_event_index_forget (path, TRUE);
+  proc_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -801,6 +899,7 @@ main (int   argc,
   if (helper >= 0)
     return helper;
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/multiprocess/open-during-checkpoint", test_open_during_checkpoint);
   g_test_add_func ("/multiprocess/stress", test_stress);
   return g_test_run ();
 }
