@@ -810,7 +810,7 @@ test_cli_export_damage (Fixture *f, gconstpointer data)
   }
 }
 
-/* ---- where the files cannot be written ----------------------------------------- */
+/* ---- where the files cannot be written, or are not files ------------------------ */
 
 static void
 test_unwritable (Fixture *f, gconstpointer data)
@@ -838,6 +838,14 @@ test_unwritable (Fixture *f, gconstpointer data)
     g_assert_false (name[0] == '.');
   g_assert_cmpint (g_rmdir (index), ==, 0);
   g_assert_cmpint (g_rmdir (events), ==, 0);
+
+  /* FIFOs in their place: never waited on, replaced by the next write. */
+  g_assert_cmpint (mkfifo (index, 0644), ==, 0);
+  g_assert_cmpint (mkfifo (events, 0644), ==, 0);
+  forget_caches (f->path);
+  check_all (f->ws);
+  g_assert_true (g_file_test (index, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (events, G_FILE_TEST_IS_REGULAR));
 }
 
 /* ---- temporaries of killed writers --------------------------------------------- */

@@ -396,7 +396,8 @@ cohort_derived_file_open (const char  *path,
   guint64 table_end;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* Non-blocking: a FIFO put in its place must not hang the reader. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   if (fd < 0)
     {
       *why = "missing";

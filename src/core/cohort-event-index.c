@@ -827,7 +827,7 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
   else if (!check_name (self, (guint32) name))
     {
       g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED,
-                   _("The event index is damaged (event “%s”)"), cond->name);
+                   _("The index file is damaged (events “%s”): it will be rebuilt, run the command again"), cond->name);
       return NULL;
     }
   else
@@ -862,7 +862,7 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
       if (!check_column (self, attr))
         {
           g_set_error (error, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_DAMAGED,
-                       _("The event index is damaged (attribute “%s”)"), attr->name);
+                       _("The index file is damaged (event attribute “%s”): it will be rebuilt, run the command again"), attr->name);
           return NULL;
         }
       g_ptr_array_add (filters, cohort_condition_match_entries (wc, &attr->column, now));
