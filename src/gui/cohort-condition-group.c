@@ -10,6 +10,7 @@
 
 #include "cohort-a11y.h"
 #include "cohort-condition-group.h"
+#include "cohort-input.h"
 
 static void renumber (CohortConditionGroup *self);
 
@@ -314,6 +315,22 @@ cohort_condition_group_to_json (CohortConditionGroup *self)
   return json_builder_get_root (b);
 }
 
+void
+cohort_condition_group_reveal_problems (CohortConditionGroup *self)
+{
+  g_return_if_fail (COHORT_IS_CONDITION_GROUP (self));
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      GtkWidget *child = g_ptr_array_index (self->children, i);
+
+      if (COHORT_IS_CONDITION_ROW (child))
+        cohort_condition_row_reveal_problems (COHORT_CONDITION_ROW (child));
+      else
+        cohort_condition_group_reveal_problems (COHORT_CONDITION_GROUP (child));
+    }
+}
+
 gboolean
 cohort_condition_group_validate (CohortConditionGroup *self)
 {
@@ -473,6 +490,7 @@ cohort_condition_group_init (CohortConditionGroup *self)
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 6);
 
   self->children = g_ptr_array_new ();
+  cohort_input_scroll_only_when_focused (GTK_WIDGET (self->mode_dropdown));
 
   g_signal_connect_object (self->mode_dropdown, "notify::selected", G_CALLBACK (mode_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->remove_button, "clicked", G_CALLBACK (remove_clicked_cb), self, G_CONNECT_SWAPPED);

@@ -33,6 +33,9 @@ JsonNode           *cohort_condition_group_to_json       (CohortConditionGroup  
 /* Checks every row (marking the invalid ones); TRUE when all are valid. */
 gboolean            cohort_condition_group_validate      (CohortConditionGroup  *self);
 
+/* Shows what is wrong with every row from now on (a save was tried). */
+void                cohort_condition_group_reveal_problems (CohortConditionGroup *self);
+
 CohortGroupMode     cohort_condition_group_get_mode      (CohortConditionGroup  *self);
 void                cohort_condition_group_set_mode      (CohortConditionGroup  *self,
                                                           CohortGroupMode        mode);

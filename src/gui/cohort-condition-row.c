@@ -17,6 +17,7 @@
 #include "cohort-criteria.h"
 #include "cohort-customers.h"
 #include "cohort-events.h"
+#include "cohort-input.h"
 #include "cohort-segment.h"
 
 /* ------------------------------------------------------------------ */
@@ -303,6 +304,7 @@ struct _CohortConditionRow
   JsonNode *until;
   GPtrArray *where_rows;
   char *place;              /* "condition 2", "filter 1 of condition 3" */
+  gboolean reveal;          /* problems shown: loaded, left once, or a save tried */
   char *title;              /* "Condition 2 of 3" */
   const char *value_base;   /* what the value entry asks for ("Value", "Number") */
   guint refill_id;
@@ -1415,6 +1417,8 @@ cohort_condition_row_load (CohortConditionRow *self,
   gtk_drop_down_set_selected (self->kind_dropdown, kind);
   update_kind (self);
   self->loading = FALSE;
+  /* Loaded rules are not new: what is wrong with them shows at once. */
+  self->reveal = TRUE;
 }
 
 JsonNode *
@@ -1554,8 +1558,14 @@ check_condition (CohortConditionRow  *self,
         return _("The first number must not be larger than the second");
       break;
     case COHORT_OPERAND_SCALAR:
+      if (*trimmed == '\0')
+        return _("Enter a value");
       if (self->type == COHORT_ATTR_NUMBER && !parse_number (text, &number))
         return _("Enter a number");
+      break;
+    case COHORT_OPERAND_STRING:
+      if (*text == '\0')
+        return _("Enter a value");
       break;
     case COHORT_OPERAND_LIST:
       if (*trimmed == '\0' || strspn (trimmed, ", ") == strlen (trimmed))
@@ -1570,7 +1580,6 @@ check_condition (CohortConditionRow  *self,
         return _("Enter a regular expression");
       break;
     case COHORT_OPERAND_NONE:
-    case COHORT_OPERAND_STRING:
     case COHORT_OPERAND_RELATIVE:
     default:
       break;
@@ -1631,16 +1640,59 @@ cohort_condition_row_validate (CohortConditionRow *self)
         reason = message = readable_error (error);
     }
 
-  show_error (self, reason);
+  /* A new row is not marked while the user fills it in: only once they
+   * left it, or tried to save. */
+  show_error (self, self->reveal ? reason : NULL);
   /* The entry at fault is outlined. */
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     {
-      if (reason != NULL && entries[i] == bad)
+      if (self->reveal && reason != NULL && entries[i] == bad)
         gtk_widget_add_css_class (entries[i], "error");
       else
         gtk_widget_remove_css_class (entries[i], "error");
     }
   return valid && reason == NULL;
+}
+
+void
+cohort_condition_row_reveal_problems (CohortConditionRow *self)
+{
+  g_return_if_fail (COHORT_IS_CONDITION_ROW (self));
+
+  self->reveal = TRUE;
+  for (guint i = 0; i < self->where_rows->len; i++)
+    cohort_condition_row_reveal_problems (g_ptr_array_index (self->where_rows, i));
+  cohort_condition_row_validate (self);
+}
+
+/* "0 times" is "did not perform": "performed at least 0 times" would match
+ * everyone, and is refused in place. */
+static void
+count_changed_cb (CohortConditionRow *self)
+{
+  if (!self->loading && gtk_spin_button_get_value_as_int (self->count_spin) == 0)
+    {
+      gboolean performed = gtk_drop_down_get_selected (self->performed_dropdown) == 0;
+
+      self->loading = TRUE;
+      if (performed)
+        {
+          gtk_drop_down_set_selected (self->performed_dropdown, 1);
+          gtk_drop_down_set_selected (self->count_dropdown, 0);
+        }
+      gtk_spin_button_set_value (self->count_spin, 1);
+      self->loading = FALSE;
+    }
+  emit_changed (self);
+}
+
+static void
+focus_left_cb (CohortConditionRow *self)
+{
+  if (self->reveal)
+    return;
+  self->reveal = TRUE;
+  cohort_condition_row_validate (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1805,7 +1857,21 @@ cohort_condition_row_new (CohortCriteriaContext *ctx,
   g_signal_connect_object (self->salt_entry, "changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->performed_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->count_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->count_spin, "value-changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->count_spin, "value-changed", G_CALLBACK (count_changed_cb), self, G_CONNECT_SWAPPED);
+  {
+    GtkWidget *guarded[] = {
+      GTK_WIDGET (self->kind_dropdown), GTK_WIDGET (self->segment_dropdown), GTK_WIDGET (self->percent_spin),
+      GTK_WIDGET (self->op_dropdown), GTK_WIDGET (self->amount_spin), GTK_WIDGET (self->unit_dropdown),
+      GTK_WIDGET (self->performed_dropdown), GTK_WIDGET (self->count_dropdown), GTK_WIDGET (self->count_spin),
+      GTK_WIDGET (self->window_dropdown), GTK_WIDGET (self->window_spin), GTK_WIDGET (self->window_unit_dropdown),
+    };
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+
+    for (guint i = 0; i < G_N_ELEMENTS (guarded); i++)
+      cohort_input_scroll_only_when_focused (guarded[i]);
+    g_signal_connect_object (focus, "leave", G_CALLBACK (focus_left_cb), self, G_CONNECT_SWAPPED);
+    gtk_widget_add_controller (GTK_WIDGET (self), focus);
+  }
   g_signal_connect_object (self->window_dropdown, "notify::selected", G_CALLBACK (window_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->window_spin, "value-changed", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->window_unit_dropdown, "notify::selected", G_CALLBACK (emit_changed), self, G_CONNECT_SWAPPED);

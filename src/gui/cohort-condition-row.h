@@ -57,8 +57,12 @@ void                 cohort_condition_row_load      (CohortConditionRow    *self
 /* The row as a criteria node (a "where" entry for filters). Always a node,
  * even while invalid, so that undo can restore the row as it was. */
 JsonNode            *cohort_condition_row_to_json   (CohortConditionRow    *self);
-/* Checks the row, shows the reason inline when invalid. */
+/* Checks the row, shows the reason inline when invalid (for a new row, only
+ * once the focus left it or cohort_condition_row_reveal_problems() was called). */
 gboolean             cohort_condition_row_validate  (CohortConditionRow    *self);
+
+/* Shows what is wrong with the row from now on (a save was tried). */
+void                 cohort_condition_row_reveal_problems (CohortConditionRow *self);
 
 CohortConditionKind  cohort_condition_row_get_kind  (CohortConditionRow    *self);
 void                 cohort_condition_row_set_kind  (CohortConditionRow    *self,

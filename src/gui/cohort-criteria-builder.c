@@ -781,6 +781,8 @@ cohort_criteria_builder_save (CohortCriteriaBuilder *self,
     }
   if (self->criteria == NULL)
     {
+      if (self->root != NULL)
+        cohort_condition_group_reveal_problems (self->root);
       g_set_error_literal (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
                            _("Some conditions need fixing first"));
       return FALSE;

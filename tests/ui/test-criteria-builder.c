@@ -307,12 +307,15 @@ test_invalid_and_undo (Fixture       *f,
   before = cohort_criteria_builder_dup_json (f->builder);
 
   row = add_condition (root (f));
-  /* Empty: marked, nothing to save, no count. */
+  /* Empty: nothing to save, no count; not marked while untouched, marked
+   * once a save was tried. */
   error_label = ROW_CHILD (row, "error_label");
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
-  g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Choose an attribute");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   g_assert_false (save_enabled (f));
   assert_count (f, -1);
+  g_assert_false (cohort_criteria_builder_save (f->builder, NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Choose an attribute");
 
   fill_row (row, "age", COHORT_OP_GT, "abc");
   g_assert_cmpstr (gtk_label_get_label (error_label), ==, "Enter a number");
@@ -577,6 +580,8 @@ test_segments_and_none (Fixture       *f,
 
   row = add_condition (root (f));
   choose (ROW_CHILD (row, "kind_dropdown"), "Not in segment");
+  g_assert_false (gtk_widget_get_visible (ROW_CHILD (row, "error_label")));
+  cohort_condition_row_reveal_problems (row);
   g_assert_cmpstr (gtk_label_get_label (ROW_CHILD (row, "error_label")), ==, "Choose a segment");
   choose (ROW_CHILD (row, "segment_dropdown"), "Other");
   assert_count (f, 20);
@@ -827,6 +832,141 @@ test_leave_asks (Fixture       *f,
   g_assert_null (find_question ());
 }
 
+/* Delivers a scroll to @target as GTK does at the widget the pointer is
+ * over: its capture-phase controllers first, then its own; stops at the
+ * first that handles it. (GTK 4.8 has no public way to make a GdkScrollEvent.) */
+static gboolean
+deliver_scroll (GtkWidget *target,
+                double     dy)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (target);
+  const GtkPropagationPhase phases[] = { GTK_PHASE_CAPTURE, GTK_PHASE_TARGET, GTK_PHASE_BUBBLE };
+
+  for (guint p = 0; p < G_N_ELEMENTS (phases); p++)
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+        gboolean handled = FALSE;
+
+        if (!GTK_IS_EVENT_CONTROLLER_SCROLL (c) || gtk_event_controller_get_propagation_phase (c) != phases[p])
+          continue;
+        g_signal_emit_by_name (c, "scroll", 0.0, dy, &handled);
+        if (handled)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* Scrolling the page over a spin button or a drop-down does not change it;
+ * once focused, the wheel changes it as usual. */
+static void
+test_scroll_guard (Fixture       *f,
+                   gconstpointer  data)
+{
+  CohortSegmentPage *page = WINDOW_CHILD (f->ui.window, "segment_page");
+  CohortCriteriaBuilder *builder = TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "criteria_builder");
+  GtkWidget *scrolled;
+  GtkAdjustment *vadj;
+  CohortConditionRow *row;
+  GtkSpinButton *spin;
+  double before;
+
+  import_events (f);
+  g_assert_true (cohort_window_select_segment (f->ui.window, cohort_segment_get_id (f->segment)));
+  ui_iterate ();
+  for (guint i = 0; i < 5; i++)
+    fill_row (add_condition (cohort_criteria_builder_get_root (builder)), "age", COHORT_OP_GT, "20");
+  row = add_condition (cohort_criteria_builder_get_root (builder));
+  choose (ROW_CHILD (row, "kind_dropdown"), "Event");
+  set_text (ROW_CHILD (row, "event_entry"), "purchase");
+  spin = ROW_CHILD (row, "count_spin");
+  gtk_spin_button_set_value (spin, 3);
+  ui_iterate ();
+
+  scrolled = gtk_widget_get_ancestor (GTK_WIDGET (spin), GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scrolled);
+  vadj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (vadj, 0);
+  gtk_widget_grab_focus (GROUP_CHILD (cohort_criteria_builder_get_root (builder), "add_condition_button"));
+  ui_iterate ();
+  g_assert_false (gtk_widget_has_focus (GTK_WIDGET (spin)));
+
+  /* Not focused: the value stays, the page scrolls (when it can). */
+  before = gtk_adjustment_get_value (vadj);
+  g_assert_true (deliver_scroll (GTK_WIDGET (spin), 1.0));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 3);
+  if (gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj) > 0)
+    g_assert_cmpfloat (gtk_adjustment_get_value (vadj), >, before);
+  g_assert_true (deliver_scroll (ROW_CHILD (row, "count_dropdown"), 1.0));
+  g_assert_cmpuint (gtk_drop_down_get_selected (ROW_CHILD (row, "count_dropdown")), ==, 0);
+
+  /* Focused: the wheel changes it. */
+  gtk_widget_grab_focus (GTK_WIDGET (spin));
+  ui_iterate ();
+  g_assert_true (deliver_scroll (GTK_WIDGET (spin), -1.0));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 4);
+}
+
+/* "At least 0 times" is refused in place: it becomes "did not perform". */
+static void
+test_zero_times (Fixture       *f,
+                 gconstpointer  data)
+{
+  CohortConditionRow *row;
+  g_autofree char *json = NULL;
+  g_autofree char *expected =
+    canonical ("{\"and\": [{\"event\": {\"name\": \"purchase\", \"operator\": \"not_performed\"}}]}");
+
+  import_events (f);
+  row = add_condition (root (f));
+  choose (ROW_CHILD (row, "kind_dropdown"), "Event");
+  set_text (ROW_CHILD (row, "event_entry"), "purchase");
+  assert_count (f, 4);
+  gtk_spin_button_set_value (ROW_CHILD (row, "count_spin"), 0);
+  ui_iterate ();
+
+  g_assert_cmpuint (gtk_drop_down_get_selected (ROW_CHILD (row, "performed_dropdown")), ==, 1);
+  g_assert_cmpuint (gtk_drop_down_get_selected (ROW_CHILD (row, "count_dropdown")), ==, 0);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (ROW_CHILD (row, "count_spin")), ==, 1);
+  json = cohort_criteria_builder_dup_json (f->builder);
+  g_assert_cmpstr (json, ==, expected);
+  assert_count (f, 16);
+}
+
+/* A new row is not marked while it is filled in; it is once the focus left
+ * it. An empty value is never saved. */
+static void
+test_untouched_row (Fixture       *f,
+                    gconstpointer  data)
+{
+  CohortConditionRow *row = add_condition (root (f));
+  GtkWidget *error_label = ROW_CHILD (row, "error_label");
+
+  g_assert_true (gtk_widget_has_focus (ROW_CHILD (row, "kind_dropdown")) ||
+                 gtk_widget_get_focus_child (ROW_CHILD (row, "kind_dropdown")) != NULL ||
+                 gtk_widget_get_focus_child (GTK_WIDGET (row)) != NULL);
+  set_text (ROW_CHILD (row, "field_entry"), "plan");
+  choose (ROW_CHILD (row, "op_dropdown"), cohort_operator_get_label (COHORT_OP_EQ));
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "invalid"));
+  g_assert_false (save_enabled (f));
+
+  /* The focus leaves the row: now it says what is missing. */
+  gtk_widget_grab_focus (GROUP_CHILD (root (f), "add_condition_button"));
+  ui_iterate ();
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (error_label)), ==, "Enter a value");
+
+  /* Spaces are no value either; a value is. */
+  set_text (ROW_CHILD (row, "value_entry"), "  ");
+  g_assert_false (save_enabled (f));
+  g_assert_false (cohort_criteria_builder_save (f->builder, NULL));
+  set_text (ROW_CHILD (row, "value_entry"), "pro");
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_true (save_enabled (f));
+  assert_count (f, 5);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -845,6 +985,9 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/custom-and-cycle", Fixture, NULL, set_up, test_custom_and_cycle, tear_down);
   g_test_add ("/ui/criteria-builder/page", Fixture, NULL, set_up, test_page, tear_down);
   g_test_add ("/ui/criteria-builder/leave-asks", Fixture, NULL, set_up, test_leave_asks, tear_down);
+  g_test_add ("/ui/criteria-builder/scroll-guard", Fixture, NULL, set_up, test_scroll_guard, tear_down);
+  g_test_add ("/ui/criteria-builder/zero-times", Fixture, NULL, set_up, test_zero_times, tear_down);
+  g_test_add ("/ui/criteria-builder/untouched-row", Fixture, NULL, set_up, test_untouched_row, tear_down);
 
   return g_test_run ();
 }
