@@ -469,7 +469,7 @@ core_writer (gpointer data)
 
       d = stress_add_segment (s, dd, FALSE, FALSE);
       d->tried = TRUE;
-      d->prefix = g_strdup_printf ("b0%u", w->n);
+      d->prefix = g_strdup_printf ("b0%u", w->n - N_CLI_WORKERS);   /* b00…, b01…: 100 customers each */
       d->ref_name = m_seg != NULL ? g_strdup (manual) : NULL;
       d_seg = cohort_segments_create (ws, dd, COHORT_SEGMENT_DATA_DRIVEN, "", &error);
       if (core_ok (s, d_seg != NULL, error, "cohort_segments_create"))
