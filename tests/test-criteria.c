@@ -314,24 +314,175 @@ test_refs (void)
   g_assert_false (cohort_criteria_uses_events (c));
 }
 
+/* @n and/or/not levels (alternating not and or, or only nots) above one condition. */
+static char *
+nested (guint n, gboolean only_not)
+{
+  GString *json = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (json, i % 2 && !only_not ? "{\"or\":[" : "{\"not\":");
+  g_string_append (json, "{\"attribute\":{\"field\":\"a\",\"operator\":\"exists\"}}");
+  for (guint i = n; i-- > 0;)
+    g_string_append (json, i % 2 && !only_not ? "]}" : "}");
+  return g_string_free (json, FALSE);
+}
+
+/* Exactly COHORT_CRITERIA_MAX_DEPTH levels: parsed, serialized, copied,
+ * described, walked for references. */
 static void
 test_deep (void)
 {
-  g_autoptr(GString) json = g_string_new (NULL);
+  for (guint only_not = 0; only_not < 2; only_not++)
+    {
+      g_autofree char *json = nested (COHORT_CRITERIA_MAX_DEPTH, only_not);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CohortCriteria) c = NULL;
+      g_autoptr(CohortCriteria) copy = NULL;
+      g_autoptr(GPtrArray) refs = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *words = NULL;
+
+      c = cohort_criteria_parse (json, &error);
+      g_assert_no_error (error);
+      out = cohort_criteria_to_string (c, FALSE);
+      g_assert_cmpstr (out, ==, json);
+      copy = cohort_criteria_copy (c);
+      g_assert_nonnull (copy);
+      words = cohort_criteria_describe (c, NULL, NULL);
+      g_assert_true (g_str_has_prefix (words, "not "));
+      refs = cohort_criteria_collect_refs (c);
+      g_assert_cmpuint (refs->len, ==, 0);
+      g_assert_true (cohort_criteria_check_json_depth (json, -1, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* One level more is refused by the tree check, with the path of the node
+ * that is one too deep. */
+static void
+test_too_deep (void)
+{
+  g_autofree char *json = nested (COHORT_CRITERIA_MAX_DEPTH + 1, TRUE);
+  g_autofree char *inside = NULL;
+  g_autofree char *expected = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CohortCriteria) c = NULL;
-  g_autofree char *out = NULL;
-  const guint depth = 200;
 
-  for (guint i = 0; i < depth; i++)
-    g_string_append (json, i % 2 ? "{\"or\":[" : "{\"not\":");
-  g_string_append (json, "{\"attribute\":{\"field\":\"a\",\"operator\":\"exists\"}}");
-  for (guint i = depth; i-- > 0;)
-    g_string_append (json, i % 2 ? "]}" : "}");
-  c = cohort_criteria_parse (json->str, &error);
+  /* The raw scan lets it through (it is not deep as JSON)... */
+  g_assert_true (cohort_criteria_check_json_depth (json, -1, &error));
   g_assert_no_error (error);
-  out = cohort_criteria_to_string (c, FALSE);
-  g_assert_cmpstr (out, ==, json->str);
+  /* ...the tree check does not. */
+  c = cohort_criteria_parse (json, &error);
+  g_assert_null (c);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_test_message ("%s", error->message);
+  expected = g_strdup_printf (": criteria nest deeper than %d levels", COHORT_CRITERIA_MAX_DEPTH);
+  g_assert_true (g_str_has_suffix (error->message, expected));
+  g_assert_true (g_str_has_prefix (error->message, "not.not.not."));
+  /* A long path keeps its head and tail. */
+  g_assert_nonnull (strstr (error->message, "not….not"));
+  g_assert_cmpuint (strlen (error->message), <, 300);
+  g_clear_error (&error);
+
+  /* Also inside a group, with the group's path at the front. */
+  inside = g_strdup_printf ("{\"and\":[{\"and\":[]},%s]}", json);
+  g_clear_pointer (&c, cohort_criteria_free);
+  c = cohort_criteria_parse (inside, &error);
+  g_assert_null (c);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_assert_true (g_str_has_prefix (error->message, "and[1].not.not."));
+}
+
+/* 100,000 levels: refused by the scan before json-glib (which recurses)
+ * ever sees them; no crash, a clear error. Strings are skipped by the
+ * scan, escapes included. */
+static void
+test_very_deep (void)
+{
+  const guint n = 100000;
+  g_autoptr(GString) json = g_string_new ("{\"and\":[{\"and\":[]},");
+  g_autoptr(GString) text = g_string_new ("{\"attribute\":{\"field\":\"a\",\"operator\":\"eq\",\"value\":\"\\\"");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (json, i % 3 == 2 ? "{\"or\":[" : "{\"not\":");
+  g_string_append (json, "{\"attribute\":{\"field\":\"a\",\"operator\":\"exists\"}}");
+  for (guint i = n; i-- > 0;)
+    g_string_append (json, i % 3 == 2 ? "]}" : "}");
+  g_string_append (json, "]}");
+
+  c = cohort_criteria_parse (json->str, &error);
+  g_assert_null (c);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "and[1].not.not.or[0].not.not.or[0]"));
+  g_assert_nonnull (strstr (error->message, "criteria nest deeper than"));
+  g_clear_error (&error);
+
+  node = cohort_criteria_json_from_string (json->str, &error);
+  g_assert_null (node);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_clear_error (&error);
+
+  /* Brackets inside a string (after an escaped quote) are text, not nesting. */
+  for (guint i = 0; i < n; i++)
+    g_string_append (text, i % 2 ? "{" : "[\\\"");
+  g_string_append (text, "\"}}");
+  g_clear_pointer (&c, cohort_criteria_free);
+  c = cohort_criteria_parse (text->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (c);
+  g_assert_cmpuint (strlen (c->attribute->scalars[0].text), ==, 1 + n / 2 * 3);
+  node = cohort_criteria_json_from_string (text->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+}
+
+/* A tree built in memory (the rules builder's) is checked as deeply. */
+static void
+test_deep_node (void)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  JsonNode *inner = json_from_string ("{\"and\":[]}", NULL);
+
+  for (guint i = 0; i < COHORT_CRITERIA_MAX_DEPTH + 5; i++)
+    {
+      JsonObject *o = json_object_new ();
+      JsonNode *wrap = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_member (o, "not", inner);
+      json_node_take_object (wrap, o);
+      inner = wrap;
+    }
+  root = inner;
+  c = cohort_criteria_parse_node (root, &error);
+  g_assert_null (c);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+}
+
+/* The match limit added to every pattern does not show in the messages of
+ * invalid ones, nor change what valid ones match. */
+static void
+test_regex_limit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(CohortCriteria) bad = NULL;
+
+  c = cohort_criteria_parse ("{\"attribute\":{\"field\":\"a\",\"operator\":\"matches\",\"value\":\"^(?i)x+$\"}}", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_regex_match (c->attribute->regex, "xXx", 0, NULL));
+  g_assert_false (g_regex_match (c->attribute->regex, "xy", 0, NULL));
+
+  bad = cohort_criteria_parse ("{\"attribute\":{\"field\":\"a\",\"operator\":\"matches\",\"value\":\"a(b\"}}", &error);
+  g_assert_null (bad);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID);
+  g_assert_null (strstr (error->message, "LIMIT_MATCH"));
 }
 
 static void
@@ -361,6 +512,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/criteria/describe", test_describe);
   g_test_add_func ("/criteria/refs", test_refs);
   g_test_add_func ("/criteria/deep", test_deep);
+  g_test_add_func ("/criteria/too-deep", test_too_deep);
+  g_test_add_func ("/criteria/very-deep", test_very_deep);
+  g_test_add_func ("/criteria/deep-node", test_deep_node);
+  g_test_add_func ("/criteria/regex-limit", test_regex_limit);
   g_test_add_func ("/criteria/operators", test_operators);
 
   return g_test_run ();

@@ -172,7 +172,67 @@ cohort_criteria_copy (const CohortCriteria *self)
 typedef struct
 {
   GString *path;
+  guint    depth;    /* and/or/not nodes above the current one */
 } Parser;
+
+/* JSON nesting a valid criteria text can have: two levels per and/or
+ * ({"and": [...]}), one per not, and at most five in a condition
+ * ({"event": {"where": [{"value": {...}}]}}). Anything deeper is refused
+ * before json-glib, which parses recursively, sees it. */
+#define JSON_DEPTH_LIMIT (2 * COHORT_CRITERIA_MAX_DEPTH + 8)
+
+/* A path for a message: a very deep one keeps its head and its tail,
+ * cut between steps ("and[0].not.not….not.attribute"). */
+static char *
+shorten_path (const char *path)
+{
+  gsize len = strlen (path), head = 60, tail;
+
+  if (len <= 120)
+    return g_strdup (path);
+  while (head > 0 && path[head] != '.')
+    head--;
+  tail = len - 50;
+  while (tail < len && path[tail] != '.')
+    tail++;
+  if (head == 0 || tail >= len)
+    return g_strdup (path);
+  return g_strdup_printf ("%.*s…%s", (int) head, path, path + tail);
+}
+
+static void
+set_too_deep (const char  *path,
+              GError     **error)
+{
+  g_autofree char *shown = shorten_path (path);
+
+  g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP,
+               _("%s: criteria nest deeper than %d levels"),
+               *shown != '\0' ? shown : "criteria", COHORT_CRITERIA_MAX_DEPTH);
+}
+
+/* The regular expression of "matches", its work per value bounded by
+ * COHORT_REGEX_MATCH_LIMIT (a start-of-pattern setting PCRE2 honours in
+ * the interpreter and in JIT code alike). */
+static GRegex *
+compile_regex (const char  *pattern,
+               GError     **error)
+{
+  g_autofree char *limited = g_strdup_printf ("(*LIMIT_MATCH=%d)%s", COHORT_REGEX_MATCH_LIMIT, pattern);
+  GRegex *regex = g_regex_new (limited, G_REGEX_OPTIMIZE, 0, NULL);
+
+  if (regex != NULL)
+    return regex;
+  /* The message and offsets of the pattern as written. */
+  regex = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, error);
+  if (regex != NULL)
+    {
+      g_regex_unref (regex);
+      g_set_error_literal (error, G_REGEX_ERROR, G_REGEX_ERROR_COMPILE,
+                           _("the pattern cannot be given a match limit"));
+    }
+  return NULL;
+}
 
 /* Appends ".key" (or "key" at the top) and returns the old length. */
 static gsize
@@ -565,7 +625,7 @@ parse_condition (Parser    *p,
           parser_fail (p, error, _("must be a string, not %s"), node_type_name (value));
           goto fail;
         }
-      cond->regex = g_regex_new (json_node_get_string (value), G_REGEX_OPTIMIZE, 0, &local_error);
+      cond->regex = compile_regex (json_node_get_string (value), &local_error);
       if (cond->regex == NULL)
         {
           parser_fail (p, error, _("invalid regular expression: %s"), local_error->message);
@@ -924,13 +984,23 @@ parse_node (Parser    *p,
       return NULL;
     }
 
+  if ((strcmp (key, "and") == 0 || strcmp (key, "or") == 0 || strcmp (key, "not") == 0) &&
+      p->depth >= COHORT_CRITERIA_MAX_DEPTH)
+    {
+      /* Checked before going down: no walker ever sees a deeper tree. */
+      set_too_deep (p->path->str, error);
+      return NULL;
+    }
+
   self = g_new0 (CohortCriteria, 1);
   old = path_push_key (p, key);
   if (strcmp (key, "and") == 0 || strcmp (key, "or") == 0)
     {
       self->kind = key[0] == 'a' ? COHORT_CRITERIA_AND : COHORT_CRITERIA_OR;
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_criteria_free);
+      p->depth++;
       ok = parse_children (p, value, self, error);
+      p->depth--;
     }
   else if (strcmp (key, "not") == 0)
     {
@@ -938,7 +1008,9 @@ parse_node (Parser    *p,
 
       self->kind = COHORT_CRITERIA_NOT;
       self->children = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_criteria_free);
+      p->depth++;
       child = parse_node (p, value, error);
+      p->depth--;
       if (child != NULL)
         {
           g_ptr_array_add (self->children, child);
@@ -997,7 +1069,7 @@ CohortCriteria *
 cohort_criteria_parse_node (JsonNode  *node,
                             GError   **error)
 {
-  Parser p;
+  Parser p = { 0 };
   CohortCriteria *result;
 
   p.path = g_string_new (NULL);
@@ -1015,6 +1087,8 @@ cohort_criteria_parse (const char  *json,
 
   g_return_val_if_fail (json != NULL, NULL);
 
+  if (!cohort_criteria_check_json_depth (json, -1, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, json, -1, &local_error))
     {
       g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
@@ -1028,6 +1102,126 @@ cohort_criteria_parse (const char  *json,
       return NULL;
     }
   return cohort_criteria_parse_node (json_parser_get_root (parser), error);
+}
+
+typedef struct
+{
+  const char *key;        /* objects: the current member's name, raw */
+  gsize       key_len;
+  guint       index;      /* arrays: the current element */
+  gboolean    is_array;
+  gboolean    want_key;   /* objects: the next string is a name */
+} ScanFrame;
+
+static void
+scan_path (GString         *path,
+           const ScanFrame *frames,
+           guint            depth)
+{
+  for (guint d = 0; d < depth; d++)
+    {
+      if (frames[d].is_array)
+        g_string_append_printf (path, "[%u]", frames[d].index);
+      else if (frames[d].key != NULL)
+        {
+          if (path->len > 0)
+            g_string_append_c (path, '.');
+          g_string_append_len (path, frames[d].key, (gssize) MIN (frames[d].key_len, 64));
+        }
+    }
+}
+
+gboolean
+cohort_criteria_check_json_depth (const char  *json,
+                                  gssize       length,
+                                  GError     **error)
+{
+  gsize len;
+  g_autofree ScanFrame *frames = NULL;
+  guint depth = 0;
+
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  len = length < 0 ? strlen (json) : (gsize) length;
+  frames = g_new0 (ScanFrame, JSON_DEPTH_LIMIT);
+  for (gsize i = 0; i < len; i++)
+    {
+      switch (json[i])
+        {
+        case '"':
+          {
+            gsize start = ++i;
+
+            while (i < len && json[i] != '"')
+              i += json[i] == '\\' ? 2 : 1;
+            if (depth > 0 && frames[depth - 1].want_key)
+              {
+                frames[depth - 1].key = json + start;
+                frames[depth - 1].key_len = MIN (i, len) - start;
+                frames[depth - 1].want_key = FALSE;
+              }
+          }
+          break;
+        case '{':
+        case '[':
+          if (depth == JSON_DEPTH_LIMIT)
+            {
+              g_autoptr(GString) path = g_string_new (NULL);
+
+              scan_path (path, frames, depth);
+              set_too_deep (path->str, error);
+              return FALSE;
+            }
+          frames[depth].key = NULL;
+          frames[depth].key_len = 0;
+          frames[depth].index = 0;
+          frames[depth].is_array = json[i] == '[';
+          frames[depth].want_key = json[i] == '{';
+          depth++;
+          break;
+        case '}':
+        case ']':
+          if (depth > 0)
+            depth--;
+          break;
+        case ',':
+          if (depth > 0)
+            {
+              if (frames[depth - 1].is_array)
+                frames[depth - 1].index++;
+              else
+                frames[depth - 1].want_key = TRUE;
+            }
+          break;
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
+JsonNode *
+cohort_criteria_json_from_string (const char  *json,
+                                  GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  if (!cohort_criteria_check_json_depth (json, -1, error))
+    return NULL;
+  node = json_from_string (json, &local_error);
+  if (node == NULL)
+    {
+      if (local_error != NULL)
+        g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
+                     _("criteria: not valid JSON: %s"), local_error->message);
+      else
+        g_set_error_literal (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
+                             _("criteria: empty (not valid JSON)"));
+    }
+  return node;
 }
 
 char *

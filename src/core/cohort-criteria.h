@@ -27,7 +27,27 @@ typedef enum
   COHORT_CRITERIA_ERROR_NO_SEGMENT,     /* a reference to a segment that does not exist */
   COHORT_CRITERIA_ERROR_CYCLE,          /* segments referring to each other in a loop */
   COHORT_CRITERIA_ERROR_NOT_SUPPORTED,  /* valid, but this build cannot evaluate it (events) */
+  COHORT_CRITERIA_ERROR_TOO_DEEP,       /* nested deeper than COHORT_CRITERIA_MAX_DEPTH */
+  COHORT_CRITERIA_ERROR_TOO_COMPLEX,    /* a "matches" pattern hit the match limit on a value */
 } CohortCriteriaError;
+
+/* The deepest nesting of criteria: a path from the top node down to a
+ * condition passes through at most this many and/or/not nodes. Every
+ * walker over criteria (json-glib's parser, the tree parser, serializing,
+ * describing, references, the evaluator, the rules builder's nested
+ * groups) recurses once or twice per level; this bound keeps them all far
+ * inside an 8 MB main-thread or worker-thread stack, also under
+ * AddressSanitizer. Deeper criteria are refused with
+ * COHORT_CRITERIA_ERROR_TOO_DEEP and the path where the limit is crossed,
+ * before json-glib sees the text. */
+#define COHORT_CRITERIA_MAX_DEPTH 256
+
+/* The work a "matches" pattern may do on one value (PCRE2's match limit,
+ * lowered with (*LIMIT_MATCH=)): about a millisecond. A value that needs
+ * more (catastrophic backtracking, e.g. (a+)+b on "aaaa…c") makes the
+ * evaluation fail with COHORT_CRITERIA_ERROR_TOO_COMPLEX, never a
+ * silent non-match. */
+#define COHORT_REGEX_MATCH_LIMIT 100000
 
 GQuark cohort_criteria_error_quark (void);
 
@@ -151,6 +171,19 @@ struct _CohortCriteria
 GType            cohort_criteria_get_type        (void);
 
 CohortCriteria  *cohort_criteria_parse           (const char            *json,
+                                                  GError               **error);
+/* Cheap scan of JSON text (strings and escapes respected) that refuses,
+ * with COHORT_CRITERIA_ERROR_TOO_DEEP and the path, text nested deeper than
+ * criteria can be. cohort_criteria_parse() does it first; front ends call
+ * it (or cohort_criteria_json_from_string()) before any other JSON parser
+ * sees criteria text, since json-glib parses recursively. */
+gboolean         cohort_criteria_check_json_depth (const char           *json,
+                                                  gssize                 length,
+                                                  GError               **error);
+/* json_from_string() after cohort_criteria_check_json_depth(): for showing
+ * stored or typed criteria that may be invalid. NULL with an error when the
+ * text is too deep or not JSON. */
+JsonNode        *cohort_criteria_json_from_string (const char           *json,
                                                   GError               **error);
 CohortCriteria  *cohort_criteria_parse_node      (JsonNode              *node,
                                                   GError               **error);
