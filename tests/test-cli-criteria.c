@@ -256,6 +256,125 @@ test_manual_and_refs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (r.out, ==, "id,email\n2,bob@example.com\n");
 }
 
+static char *
+not_chain (guint n, const char *inner)
+{
+  GString *json = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (json, "{\"not\":");
+  g_string_append (json, inner);
+  for (guint i = 0; i < n; i++)
+    g_string_append_c (json, '}');
+  return g_string_free (json, FALSE);
+}
+
+/* Criteria nested deeper than anything can walk: refused on the way in
+ * with the path; written behind Cohort's back, they fail the count of
+ * their segment and nothing else. */
+static void
+test_too_deep (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+  g_autofree char *file = g_build_filename (f->dir, "criteria.json", NULL);
+  g_autofree char *arg = g_strconcat ("@", file, NULL);
+  g_autofree char *too_deep = not_chain (100000, PRO);
+  g_autofree char *at_limit = not_chain (COHORT_CRITERIA_MAX_DEPTH, PRO);
+  g_autofree char *message = g_strdup_printf ("criteria nest deeper than %d levels", COHORT_CRITERIA_MAX_DEPTH);
+
+  g_assert_true (g_file_set_contents (file, too_deep, -1, NULL));
+  cli_run (&r, f->path, "segments", "create", "Deep", "--criteria", arg);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_true (g_str_has_prefix (r.err, "cohort: not.not.not."));
+  g_assert_nonnull (strstr (r.err, message));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "list");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_null (strstr (r.out, "Deep"));
+  cli_result_clear (&r);
+
+  /* Exactly as deep as allowed: saved and counted (an even number of nots). */
+  g_assert_true (g_file_set_contents (file, at_limit, -1, NULL));
+  cli_run (&r, f->path, "segments", "create", "Limit", "--criteria", arg);
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  cli_run (&r, f->path, "segments", "count", "Limit");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "3\n");
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "create", "Pros", "--criteria", PRO);
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  /* Another program (an old version, the sqlite3 shell) stores 100,000 levels. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CohortWorkspace) ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+    sqlite3_stmt *stmt;
+
+    g_assert_no_error (error);
+    stmt = cohort_workspace_prepare (ws, "UPDATE segments SET criteria = ? WHERE name = 'Limit'", &error);
+    g_assert_no_error (error);
+    sqlite3_bind_text (stmt, 1, too_deep, -1, SQLITE_TRANSIENT);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    sqlite3_reset (stmt);
+  }
+
+  cli_run (&r, f->path, "segments", "count", "Limit");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_nonnull (strstr (r.err, "The criteria of segment “Limit” are invalid: not.not."));
+  g_assert_nonnull (strstr (r.err, message));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "list");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Limit"));
+  g_assert_nonnull (strstr (r.out, "Pros"));
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "show", "Limit");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "count", "Pros");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "3\n");
+}
+
+/* A pattern that backtracks past its limit on a value: exit 1 with the
+ * node and the value, not a wrong count. */
+static void
+test_pattern_too_complex (Fixture *f, gconstpointer data)
+{
+  g_auto(CliResult) r = { 0 };
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CohortWorkspace) ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_NONE, &error);
+
+    g_assert_no_error (error);
+    cohort_workspace_begin (ws, &error);
+    g_assert_no_error (error);
+    PUT (ws, 7, "7", NULL, "code", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaacab");
+    PUT (ws, 8, "8", NULL, "code", "aab");
+    cohort_workspace_commit (ws, &error);
+    g_assert_no_error (error);
+  }
+
+  cli_run (&r, f->path, "segments", "create", "Backtracks", "--criteria",
+           "{\"or\":[" PRO ",{\"attribute\":{\"field\":\"code\",\"operator\":\"matches\",\"value\":\"(a+)+b\"}}]}");
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+
+  cli_run (&r, f->path, "segments", "count", "Backtracks");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_true (g_str_has_prefix (r.err, "cohort: or[1].attribute.value: the pattern is too complex to match “aaaa"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -266,6 +385,8 @@ main (int argc, char *argv[])
   ADD ("/cli-criteria/invalid", test_invalid);
   ADD ("/cli-criteria/set-criteria-and-freshness", test_set_criteria_and_freshness);
   ADD ("/cli-criteria/manual-and-refs", test_manual_and_refs);
+  ADD ("/cli-criteria/too-deep", test_too_deep);
+  ADD ("/cli-criteria/pattern-too-complex", test_pattern_too_complex);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -203,10 +204,11 @@ test_deep_nesting (Fixture *f, gconstpointer data)
 {
   g_autoptr(GString) json = g_string_new (NULL);
   g_autofree char *got = NULL;
-  const guint depth = 300;
+  const guint depth = COHORT_CRITERIA_MAX_DEPTH;
 
   load_people (f);
-  /* not(or(not(or(...)))) with an even number of nots: the condition itself. */
+  /* not(or(not(or(...)))) with an even number of nots: the condition itself,
+   * as deep as criteria may be. */
   for (guint i = 0; i < depth; i++)
     g_string_append (json, i % 2 ? "{\"or\":[" : "{\"not\":");
   g_string_append (json, A ("v", "eq", "\"abc\""));
@@ -1180,6 +1182,348 @@ test_async (Fixture *f, gconstpointer data)
   g_assert_finalize_object (g_steal_pointer (&live));
 }
 
+/* ------------------------------------------------------------------ */
+/* Criteria that cannot crash or hang (issue 9, items 8 and 9)          */
+
+static void
+exec_sql (Fixture *f, const char *sql, const char *text, gint64 id)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws, sql, &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_reset (stmt);
+}
+
+static char *
+not_chain (guint n, const char *inner)
+{
+  GString *json = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (json, "{\"not\":");
+  g_string_append (json, inner);
+  for (guint i = 0; i < n; i++)
+    g_string_append_c (json, '}');
+  return g_string_free (json, FALSE);
+}
+
+/* Criteria too deep to walk, written behind our back (an old version, the
+ * sqlite3 shell): evaluating that segment, or one that refers to it, fails
+ * with a clear error; the others still count. */
+static void
+test_stored_too_deep (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortSegment) deep = NULL;
+  g_autoptr(CohortSegment) uses = NULL;
+  g_autoptr(CohortSegment) ok = NULL;
+  g_autoptr(CohortSegment) limit = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *too_deep = not_chain (100000, A0 ("v", "exists"));
+  g_autofree char *just_under = not_chain (COHORT_CRITERIA_MAX_DEPTH + 1, A0 ("v", "exists"));
+  g_autofree char *at_limit = not_chain (COHORT_CRITERIA_MAX_DEPTH, A0 ("v", "exists"));
+  g_autofree char *refers = NULL;
+
+  load_people (f);
+  deep = make_segment (f, "Deep", COHORT_SEGMENT_DATA_DRIVEN);
+  uses = make_segment (f, "Uses deep", COHORT_SEGMENT_DATA_DRIVEN);
+  ok = make_segment (f, "Fine", COHORT_SEGMENT_DATA_DRIVEN);
+  limit = make_segment (f, "At the limit", COHORT_SEGMENT_DATA_DRIVEN);
+
+  /* Saving refuses it... */
+  g_assert_false (cohort_segments_set_criteria (f->ws, cohort_segment_get_id (deep), too_deep, &error));
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_clear_error (&error);
+  g_assert_false (cohort_segments_set_criteria (f->ws, cohort_segment_get_id (deep), just_under, &error));
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_clear_error (&error);
+
+  /* ...another program writes it anyway. */
+  exec_sql (f, "UPDATE segments SET criteria = ? WHERE id = ?", too_deep, cohort_segment_get_id (deep));
+  refers = g_strdup_printf ("{\"or\":[" A0 ("s", "exists") ",{\"segment\":{\"id\":%" G_GINT64_FORMAT "}}]}",
+                            cohort_segment_get_id (deep));
+  set_criteria (f, uses, refers);
+  set_criteria (f, ok, A ("v", "eq", "\"abc\""));
+  set_criteria (f, limit, at_limit);
+
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (deep), NULL, &error);
+  g_assert_null (ev);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "The criteria of segment “Deep” are invalid: not.not."));
+  g_assert_nonnull (strstr (error->message, "criteria nest deeper than"));
+  g_clear_error (&error);
+
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (uses), NULL, &error);
+  g_assert_null (ev);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_DEEP);
+  g_clear_error (&error);
+
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (ok), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_evaluation_get_count (ev), ==, 2);
+  g_clear_pointer (&ev, cohort_evaluation_unref);
+
+  /* An even number of nots: the condition itself. */
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (limit), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_evaluation_get_count (ev), ==, 10);
+}
+
+typedef struct
+{
+  Fixture          *f;
+  gint64            segment;
+  CohortEvaluation *result;
+  GError           *error;
+} ChainEval;
+
+static void *
+chain_eval_thread (void *data)
+{
+  ChainEval *ce = data;
+
+  ce->result = cohort_evaluator_evaluate_segment (ce->f->ws, ce->segment, NULL, &ce->error);
+  return NULL;
+}
+
+/* Evaluates @segment in a thread with a 1 MB stack (GLib's worker threads
+ * get 8 MB; this makes the test need 8× less of the chain). */
+static CohortEvaluation *
+evaluate_on_small_stack (Fixture *f, gint64 segment, GError **error)
+{
+  ChainEval ce = { f, segment, NULL, NULL };
+  pthread_attr_t attr;
+  pthread_t thread;
+
+  g_assert_cmpint (pthread_attr_init (&attr), ==, 0);
+  g_assert_cmpint (pthread_attr_setstacksize (&attr, 1024 * 1024), ==, 0);
+  g_assert_cmpint (pthread_create (&thread, &attr, chain_eval_thread, &ce), ==, 0);
+  g_assert_cmpint (pthread_join (thread, NULL), ==, 0);
+  pthread_attr_destroy (&attr);
+  if (ce.error != NULL)
+    g_propagate_error (error, ce.error);
+  return ce.result;
+}
+
+/* A chain of references longer than a thread's stack could follow by
+ * recursion: each segment is "in the previous one". */
+static void
+test_reference_chain (Fixture *f, gconstpointer data)
+{
+  const guint n = 20000;
+  g_autoptr(CohortSegment) first = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 prev, last = 0;
+
+  load_people (f);
+  first = make_segment (f, "First", COHORT_SEGMENT_DATA_DRIVEN);
+  set_criteria (f, first, A0 ("b", "is_true"));
+  prev = cohort_segment_get_id (first);
+
+  test_workspace_begin (f);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Chain %u", i);
+      g_autofree char *criteria = g_strdup_printf ("{\"segment\":{\"id\":%" G_GINT64_FORMAT "}}", prev);
+
+      stmt = cohort_workspace_prepare (f->ws, "INSERT INTO segments (name, name_key, kind, criteria, created_at, updated_at) "
+                                              "VALUES (?, ?, 'data-driven', ?, 0, 0)", &error);
+      g_assert_no_error (error);
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, criteria, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+      last = sqlite3_last_insert_rowid (cohort_workspace_get_db (f->ws));
+      stmt = cohort_workspace_prepare (f->ws, "INSERT INTO segment_refs (segment, target) VALUES (?, ?)", &error);
+      g_assert_no_error (error);
+      sqlite3_bind_int64 (stmt, 1, last);
+      sqlite3_bind_int64 (stmt, 2, prev);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+      prev = last;
+    }
+  test_workspace_commit (f);
+
+  ev = evaluate_on_small_stack (f, last, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_evaluation_get_count (ev), ==, 3);
+  g_clear_pointer (&ev, cohort_evaluation_unref);
+
+  /* Closed into a loop behind our back: a cycle error, not a crash. */
+  {
+    g_autofree char *loop = g_strdup_printf ("{\"segment\":{\"id\":%" G_GINT64_FORMAT "}}", last);
+
+    exec_sql (f, "UPDATE segments SET criteria = ? WHERE id = ?", loop, cohort_segment_get_id (first));
+  }
+  ev = evaluate_on_small_stack (f, last, &error);
+  g_assert_null (ev);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_CYCLE);
+}
+
+/* Values that make (a+)+b backtrack past the match limit: an error naming
+ * the node and the value, never "no match"; values within the limit
+ * still decide normally. */
+static void
+test_regex_too_complex (Fixture *f, gconstpointer data)
+{
+  const char *const exprs[] = {
+    /* dense: every entry decided */
+    "{\"or\":[" A ("s", "eq", "\"x\"") "," A ("s", "matches", "\"(a+)+b\"") "]}",
+    /* sparse: only the few candidates left by the first condition */
+    "{\"and\":[" A ("id", "eq", "\"c3\"") "," A ("s", "matches", "\"(a+)+b\"") "]}",
+  };
+  const char *const paths[] = { "or[1].attribute.value: ", "and[1].attribute.value: " };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortSegment) s = NULL;
+  g_autoptr(CohortSegment) outer = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autofree char *refers = NULL;
+  g_autofree char *got = NULL;
+
+  test_workspace_begin (f);
+  PUT (f, 1, "c1", NULL, "s", "aab");
+  PUT (f, 2, "c2", NULL, "s", "aaaaaaaaaacab");
+  PUT (f, 3, "c3", NULL, "s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaacab");
+  PUT (f, 4, "c4", NULL, "s", "no");
+  test_workspace_commit (f);
+
+  /* Within the limit: the usual answer. Only the values of candidates
+   * are matched, so c3's cannot fail a count it is not part of. */
+  got = eval_json (f, "{\"and\":[" A ("id", "neq", "\"c3\"") "," A ("s", "matches", "\"(a+)+b\"") "]}");
+  g_assert_cmpstr (got, ==, "c1,c2");
+  g_clear_pointer (&got, g_free);
+  got = eval_json (f, "{\"and\":[" A ("id", "eq", "\"c2\"") "," A ("s", "matches", "\"(a+)+b\"") "]}");
+  g_assert_cmpstr (got, ==, "c2");
+
+  for (guint i = 0; i < G_N_ELEMENTS (exprs); i++)
+    {
+      g_test_message ("%s", exprs[i]);
+      g_clear_pointer (&c, cohort_criteria_free);
+      c = cohort_criteria_parse (exprs[i], &error);
+      g_assert_no_error (error);
+      ev = cohort_evaluator_evaluate (f->ws, c, NULL, &error);
+      g_assert_null (ev);
+      g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX);
+      g_test_message ("→ %s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, paths[i]));
+      g_assert_nonnull (strstr (error->message, "the pattern is too complex to match “aaaaaaaaaaaaaaaaaaaaaaaa…”"));
+      g_clear_error (&error);
+    }
+
+  /* Through a reference: which segment says it. */
+  s = make_segment (f, "Backtracks", COHORT_SEGMENT_DATA_DRIVEN);
+  set_criteria (f, s, exprs[0]);
+  outer = make_segment (f, "Outer", COHORT_SEGMENT_DATA_DRIVEN);
+  refers = g_strdup_printf ("{\"and\":[{\"segment\":{\"id\":%" G_GINT64_FORMAT "}}]}", cohort_segment_get_id (s));
+  set_criteria (f, outer, refers);
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (s), NULL, &error);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX);
+  g_assert_true (g_str_has_prefix (error->message, "or[1].attribute.value: "));
+  g_clear_error (&error);
+  ev = cohort_evaluator_evaluate_segment (f->ws, cohort_segment_get_id (outer), NULL, &error);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX);
+  g_assert_true (g_str_has_prefix (error->message, "In segment “Backtracks”: or[1].attribute.value: "));
+}
+
+static void
+live_updated (CohortLiveCount *live, gpointer user_data)
+{
+  guint *n = user_data;
+
+  (*n)++;
+}
+
+/* The live count of the builder gets the error, not a count. */
+static void
+test_regex_live_count (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(CohortLiveCount) live = NULL;
+  guint updates = 0;
+
+  test_workspace_begin (f);
+  PUT (f, 1, "c1", NULL, "s", "aab");
+  PUT (f, 2, "c2", NULL, "s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaacab");
+  test_workspace_commit (f);
+  c = cohort_criteria_parse (A ("s", "matches", "\"(a+)+b\""), &error);
+  g_assert_no_error (error);
+
+  live = cohort_live_count_new (f->ws);
+  cohort_live_count_set_delay (live, 0);
+  g_signal_connect (live, "updated", G_CALLBACK (live_updated), &updates);
+  cohort_live_count_set_criteria (live, c);
+  while (updates == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (cohort_live_count_get_result (live));
+  g_assert_nonnull (cohort_live_count_get_error (live));
+  g_assert_true (g_error_matches (cohort_live_count_get_error (live), COHORT_CRITERIA_ERROR,
+                                  COHORT_CRITERIA_ERROR_TOO_COMPLEX));
+  g_assert_finalize_object (g_steal_pointer (&live));
+}
+
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (150 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* 20,000 distinct values that each cost (a+)+b most of its match limit
+ * (several seconds in all): a cancel stops the count within a value. */
+static void
+test_regex_cancel (Fixture *f, gconstpointer data)
+{
+  const guint n = 20000;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CohortCriteria) warm = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GThread *thread;
+  gint64 start, took;
+
+  test_workspace_begin (f);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("u%u", i);
+      g_autofree char *value = g_strdup_printf ("aaaaaaaaaaaaaaac%05ub", i);
+
+      test_put_customer (f->ws, i, id, NULL, (const char *[]) { "s", value, NULL });
+    }
+  test_workspace_commit (f);
+
+  /* The index first, so that the cancel lands in the matching. */
+  warm = cohort_criteria_parse (A0 ("s", "exists"), &error);
+  g_assert_no_error (error);
+  ev = cohort_evaluator_evaluate (f->ws, warm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cohort_evaluation_get_count (ev), ==, n);
+  g_clear_pointer (&ev, cohort_evaluation_unref);
+
+  c = cohort_criteria_parse (A ("s", "matches", "\"(a+)+b\""), &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("cancel", cancel_later, cancellable);
+  start = g_get_monotonic_time ();
+  ev = cohort_evaluator_evaluate (f->ws, c, cancellable, &error);
+  took = g_get_monotonic_time () - start;
+  g_thread_join (thread);
+  g_test_message ("cancelled after %" G_GINT64_FORMAT " ms", took / 1000);
+  g_assert_null (ev);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (took, <, 2 * G_USEC_PER_SEC);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1198,6 +1542,11 @@ main (int argc, char *argv[])
   ADD ("/evaluator/customers-generation", test_customers_generation);
   ADD ("/evaluator/damaged-sidecar", test_damaged_sidecar);
   ADD ("/evaluator/async", test_async);
+  ADD ("/evaluator/stored-too-deep", test_stored_too_deep);
+  ADD ("/evaluator/reference-chain", test_reference_chain);
+  ADD ("/evaluator/regex-too-complex", test_regex_too_complex);
+  ADD ("/evaluator/regex-live-count", test_regex_live_count);
+  ADD ("/evaluator/regex-cancel", test_regex_cancel);
 
   return g_test_run ();
 }

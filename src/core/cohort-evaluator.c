@@ -131,8 +131,9 @@ typedef struct
   const CohortBitmap *universe;
   gint64             now;
   GCancellable      *cancellable;
-  GArray            *stack;        /* segment ids being followed */
   GHashTable        *segments;     /* id -> CohortBitmap (all members) */
+  GString           *node_path;    /* of the node being evaluated, for errors */
+  gint64             top_segment;  /* the segment asked for, 0 for given criteria */
 } Eval;
 
 static CohortBitmap *eval_node (Eval *e, const CohortCriteria *node, const CohortBitmap *mask, GError **error);
@@ -149,6 +150,9 @@ typedef struct
   gboolean               needle_ascii;
   double                 lo, hi;       /* numbers: inclusive unless strict */
   gint64                 ts_lo, ts_hi; /* timestamps: inclusive */
+  /* matches: each value may stop the scan (match limit, cancellation). */
+  GCancellable          *cancellable;
+  GError                *error;        /* set: the scan failed */
 } Pred;
 
 static const guint8 *
@@ -167,9 +171,10 @@ lower_table (void)
 }
 
 static void
-pred_init (Pred *p, const CohortCondition *cond, gint64 now)
+pred_init (Pred *p, const CohortCondition *cond, gint64 now, GCancellable *cancellable)
 {
   memset (p, 0, sizeof *p);
+  p->cancellable = cancellable;
   p->op = cond->op;
   p->cond = cond;
   p->ts_lo = G_MININT64;
@@ -214,6 +219,44 @@ static void
 pred_clear (Pred *p)
 {
   g_free (p->lens);
+  g_clear_error (&p->error);
+}
+
+/* "matches" on one value. A failure of the regex engine (its match limit,
+ * a JIT stack limit) is not a non-match: it stops the scan with
+ * COHORT_CRITERIA_ERROR_TOO_COMPLEX (the path is added by the caller).
+ * Each value can cost up to COHORT_REGEX_MATCH_LIMIT steps, so
+ * cancellation is checked before every one. */
+static gboolean
+regex_entry (Pred *p, const char *s, gsize len)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (p->error != NULL)
+    return FALSE;
+  if (g_cancellable_set_error_if_cancelled (p->cancellable, &p->error))
+    return FALSE;
+  if (g_regex_match_full (p->cond->regex, s, (gssize) len, 0, 0, NULL, &local_error))
+    return TRUE;
+  if (local_error != NULL)
+    {
+      /* Data edited by other programs may be anything: valid UTF-8 first. */
+      g_autofree char *valid = g_utf8_make_valid (s, (gssize) len);
+      g_autofree char *shown = NULL;
+
+      if (g_utf8_strlen (valid, -1) > 24)
+        {
+          g_autofree char *cut = g_utf8_substring (valid, 0, 24);
+          shown = g_strconcat (cut, "…", NULL);
+        }
+      else
+        shown = g_steal_pointer (&valid);
+      g_debug ("%s", local_error->message);
+      g_set_error (&p->error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX,
+                   _("the pattern is too complex to match “%s” (it backtracks too much: "
+                     "avoid nested repetition such as (a+)+)"), shown);
+    }
+  return FALSE;
 }
 
 static inline gboolean
@@ -267,7 +310,7 @@ text_match (const Pred *p, const char *s, gsize len)
 
 /* Does dictionary entry @code (not 0) match? */
 static gboolean
-pred_entry (const Pred *p, const CohortColumn *c, guint32 code)
+pred_entry (Pred *p, const CohortColumn *c, guint32 code)
 {
   const CohortCondition *cond = p->cond;
   guint8 f = c->flags[code];
@@ -316,7 +359,12 @@ pred_entry (const Pred *p, const CohortColumn *c, guint32 code)
       }
 
     case COHORT_OP_MATCHES:
-      return g_regex_match (cond->regex, cohort_column_entry (c, code, NULL), 0, NULL);
+      {
+        gsize len;
+        const char *s = cohort_column_entry (c, code, &len);
+
+        return regex_entry (p, s, len);
+      }
 
     case COHORT_OP_GT:
       return (f & COHORT_ENTRY_NUMBER) && c->numbers[code] > cond->low;
@@ -346,35 +394,65 @@ pred_entry (const Pred *p, const CohortColumn *c, guint32 code)
     }
 }
 
-/* One byte per entry (entry 0: missing): 1 when it matches. */
+/* One byte per entry (entry 0: missing): 1 when it matches; with
+ * @needed, only the entries it marks are decided (the others read 0).
+ * NULL with @error when a pattern is too complex for a value, or on
+ * cancellation. */
 static guint8 *
-match_entries (const CohortCondition *cond,
-               const CohortColumn    *c,
-               gint64                 now)
+match_entries (const CohortCondition  *cond,
+               const CohortColumn     *c,
+               gint64                  now,
+               const guint8           *needed,
+               GCancellable           *cancellable,
+               GError                **error)
 {
-  guint8 *m = g_malloc (MAX (c->n_entries, 1));
+  g_autofree guint8 *m = g_malloc0 (MAX (c->n_entries, 1));
   Pred p;
 
-  pred_init (&p, cond, now);
+  pred_init (&p, cond, now, cancellable);
   m[0] = cohort_operator_matches_missing (cond->op);
-  for (guint32 code = 1; code < c->n_entries; code++)
-    m[code] = pred_entry (&p, c, code);
+  for (guint32 code = 1; code < c->n_entries && p.error == NULL; code++)
+    if (needed == NULL || needed[code])
+      m[code] = pred_entry (&p, c, code);
+  if (p.error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&p.error));
+      pred_clear (&p);
+      return NULL;
+    }
   pred_clear (&p);
-  return m;
+  return g_steal_pointer (&m);
 }
 
 /* Dense: decide every entry once (a byte each), then one branch-free pass
  * over the codes: out = { o in mask : m[codes[o]] } */
 static CohortBitmap *
-scan_dense (const CohortCondition *cond,
-            const CohortColumn    *c,
-            const CohortBitmap    *mask,
-            gint64                 now)
+scan_dense (const CohortCondition  *cond,
+            const CohortColumn     *c,
+            const CohortBitmap     *mask,
+            gint64                  now,
+            GCancellable           *cancellable,
+            GError                **error)
 {
-  CohortBitmap *out = cohort_bitmap_new (mask->n_bits);
-  g_autofree guint8 *m = match_entries (cond, c, now);
+  CohortBitmap *out;
+  g_autofree guint8 *needed = NULL;
+  g_autofree guint8 *m = NULL;
   const guint32 *codes = c->codes;
   gsize full = mask->n_bits / 64;
+
+  /* A pattern costs far more than a pass over the candidates' codes, and
+   * only their values may fail the count: decide just those. */
+  if (cond->op == COHORT_OP_MATCHES)
+    {
+      needed = g_malloc0 (MAX (c->n_entries, 1));
+      for (gsize w = 0; w < mask->n_words; w++)
+        for (guint64 mw = mask->words[w]; mw != 0; mw &= mw - 1)
+          needed[codes[w * 64 + (guint) __builtin_ctzll (mw)]] = 1;
+    }
+  m = match_entries (cond, c, now, needed, cancellable, error);
+  if (m == NULL)
+    return NULL;
+  out = cohort_bitmap_new (mask->n_bits);
 
   for (gsize w = 0; w < full; w++)
     {
@@ -405,7 +483,7 @@ scan_dense (const CohortCondition *cond,
 
 /* Sparse: visit only the candidates, deciding each entry when first met. */
 static CohortBitmap *
-scan_sparse (const Pred         *p,
+scan_sparse (Pred               *p,
              const CohortColumn *c,
              const CohortBitmap *mask)
 {
@@ -425,7 +503,14 @@ scan_sparse (const Pred         *p,
           guint8 v = memo[code];
 
           if (v == 0)
-            v = memo[code] = pred_entry (p, c, code) ? 2 : 1;
+            {
+              v = memo[code] = pred_entry (p, c, code) ? 2 : 1;
+              if (G_UNLIKELY (p->error != NULL))
+                {
+                  cohort_bitmap_free (out);
+                  return NULL;
+                }
+            }
           if (v == 2)
             bits |= G_GUINT64_CONSTANT (1) << b;
           mw &= mw - 1;
@@ -433,6 +518,16 @@ scan_sparse (const Pred         *p,
       out->words[w] = bits;
     }
   return out;
+}
+
+/* Puts the path of the node being evaluated in front of a "matches" error. */
+static void
+prefix_path (Eval        *e,
+             const char  *suffix,
+             GError     **error)
+{
+  if (error != NULL && g_error_matches (*error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX))
+    g_prefix_error (error, "%s%s%s: ", e->node_path->str, e->node_path->len > 0 ? "." : "", suffix);
 }
 
 static CohortBitmap *
@@ -444,6 +539,7 @@ eval_attribute (Eval                  *e,
   const CohortColumn *c = NULL;
   CohortBitmap *out;
   guint64 n_candidates;
+  g_autoptr(GError) local_error = NULL;
   Pred p;
 
   if (!cohort_column_index_get_column (e->index, cond->field, &c, error))
@@ -461,12 +557,19 @@ eval_attribute (Eval                  *e,
   n_candidates = cohort_bitmap_popcount (mask);
   if (n_candidates * 4 < c->n_entries || n_candidates * 8 < mask->n_bits)
     {
-      pred_init (&p, cond, e->now);
+      pred_init (&p, cond, e->now, e->cancellable);
       out = scan_sparse (&p, c, mask);
+      if (out == NULL)
+        local_error = g_steal_pointer (&p.error);
       pred_clear (&p);
     }
   else
-    out = scan_dense (cond, c, mask, e->now);
+    out = scan_dense (cond, c, mask, e->now, e->cancellable, &local_error);
+  if (out == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      prefix_path (e, "attribute.value", error);
+    }
   return out;
 }
 
@@ -514,35 +617,55 @@ eval_sample (Eval               *e,
   return out;
 }
 
-/* All members of segment @id (within the universe). */
-static const CohortBitmap *
-segment_members (Eval *e, gint64 id, GError **error)
+/* A data-driven segment on the way down the references. */
+typedef struct
 {
-  CohortBitmap *members;
+  gint64          id;
+  char           *name;
+  CohortCriteria *criteria;
+  GArray         *refs;      /* the segment ids its criteria name */
+  guint           next;      /* refs[next] is looked at next */
+} Pending;
+
+static void
+pending_clear (Pending *pending)
+{
+  g_free (pending->name);
+  g_clear_pointer (&pending->criteria, cohort_criteria_free);
+  g_clear_pointer (&pending->refs, g_array_unref);
+}
+
+static void
+cache_segment (Eval *e, gint64 id, CohortBitmap *members)
+{
+  g_hash_table_insert (e->segments, g_memdup2 (&id, sizeof id), members);
+}
+
+/* Reads segment @id: a manual segment's members, or a data-driven
+ * segment without criteria (no one), go to the cache at once; a
+ * data-driven segment's parsed criteria are pushed on @stack. */
+static gboolean
+push_segment (Eval     *e,
+              GArray   *stack,
+              gint64    id,
+              GError  **error)
+{
   sqlite3_stmt *stmt = NULL;
   g_autofree char *kind = NULL;
   g_autofree char *criteria = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(CohortCriteria) parsed = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Pending pending = { 0 };
   int rc;
-
-  members = g_hash_table_lookup (e->segments, &id);
-  if (members != NULL)
-    return members;
-
-  for (guint i = 0; i < e->stack->len; i++)
-    if (g_array_index (e->stack, gint64, i) == id)
-      {
-        g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_CYCLE,
-                     _("Segment %" PRId64 " refers to itself through other segments"), id);
-        return NULL;
-      }
 
   if (e->db == NULL)
     {
       g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
                    _("There is no segment with id %" PRId64), id);
-      return NULL;
+      return FALSE;
     }
-  if (sqlite3_prepare_v2 (e->db, "SELECT kind, criteria FROM segments WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (e->db, "SELECT kind, criteria, name FROM segments WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
     goto db_error;
   sqlite3_bind_int64 (stmt, 1, id);
   rc = sqlite3_step (stmt);
@@ -550,6 +673,7 @@ segment_members (Eval *e, gint64 id, GError **error)
     {
       kind = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       criteria = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
     }
   sqlite3_finalize (stmt);
   stmt = NULL;
@@ -557,7 +681,7 @@ segment_members (Eval *e, gint64 id, GError **error)
     {
       g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_NO_SEGMENT,
                    _("There is no segment with id %" PRId64), id);
-      return NULL;
+      return FALSE;
     }
   if (rc != SQLITE_ROW)
     goto db_error;
@@ -565,8 +689,8 @@ segment_members (Eval *e, gint64 id, GError **error)
   if (g_strcmp0 (kind, "manual") == 0)
     {
       guint32 n = cohort_column_index_get_n_ordinals (e->index);
+      CohortBitmap *members = cohort_bitmap_new (n);
 
-      members = cohort_bitmap_new (n);
       if (sqlite3_prepare_v2 (e->db, "SELECT customer FROM segment_members WHERE segment = ?",
                               -1, &stmt, NULL) != SQLITE_OK)
         {
@@ -589,37 +713,109 @@ segment_members (Eval *e, gint64 id, GError **error)
           goto db_error;
         }
       cohort_bitmap_and (members, e->universe);
+      cache_segment (e, id, members);
+      return TRUE;
     }
-  else if (criteria == NULL)
-    members = cohort_bitmap_new (cohort_column_index_get_n_ordinals (e->index));
-  else
+  if (criteria == NULL)
     {
-      g_autoptr(CohortCriteria) parsed = NULL;
-      g_autoptr(GError) local_error = NULL;
-
-      parsed = cohort_criteria_parse (criteria, &local_error);
-      if (parsed == NULL)
-        {
-          g_set_error (error, COHORT_CRITERIA_ERROR, local_error->code,
-                       _("The criteria of segment %" PRId64 " are invalid: %s"),
-                       id, local_error->message);
-          return NULL;
-        }
-      g_array_append_val (e->stack, id);
-      members = eval_node (e, parsed, e->universe, error);
-      g_array_set_size (e->stack, e->stack->len - 1);
-      if (members == NULL)
-        return NULL;
+      cache_segment (e, id, cohort_bitmap_new (cohort_column_index_get_n_ordinals (e->index)));
+      return TRUE;
     }
-  g_hash_table_insert (e->segments, g_memdup2 (&id, sizeof id), members);
-  return members;
+
+  /* Saved by an older version or edited by another program: it may be
+   * anything, even nested too deep to walk; the parser refuses that. */
+  parsed = cohort_criteria_parse (criteria, &local_error);
+  if (parsed == NULL)
+    {
+      g_set_error (error, COHORT_CRITERIA_ERROR, local_error->code,
+                   _("The criteria of segment “%s” are invalid: %s"),
+                   name ? name : "?", local_error->message);
+      return FALSE;
+    }
+  pending.id = id;
+  pending.name = g_steal_pointer (&name);
+  pending.refs = cohort_criteria_collect_segment_ids (parsed);
+  pending.criteria = g_steal_pointer (&parsed);
+  g_array_append_val (stack, pending);
+  return TRUE;
 
 db_error:
   g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_INVALID,
                _("Could not read segment %" PRId64 ": %s"), id, sqlite3_errmsg (e->db));
   if (stmt)
     sqlite3_finalize (stmt);
-  return NULL;
+  return FALSE;
+}
+
+/* All members of segment @id (within the universe). The segments it
+ * refers to are resolved first, deepest first, with a stack of our own:
+ * a chain of references as long as there are segments costs no more of
+ * the thread's stack than one criteria tree. */
+static const CohortBitmap *
+segment_members (Eval *e, gint64 id, GError **error)
+{
+  const CohortBitmap *members;
+  g_autoptr(GArray) stack = NULL;
+  g_autoptr(GHashTable) on_stack = NULL;
+
+  members = g_hash_table_lookup (e->segments, &id);
+  if (members != NULL)
+    return members;
+
+  stack = g_array_new (FALSE, TRUE, sizeof (Pending));
+  g_array_set_clear_func (stack, (GDestroyNotify) pending_clear);
+  on_stack = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  if (!push_segment (e, stack, id, error))
+    return NULL;
+  if (stack->len > 0)
+    g_hash_table_add (on_stack, g_memdup2 (&id, sizeof id));
+
+  while (stack->len > 0)
+    {
+      Pending *top = &g_array_index (stack, Pending, stack->len - 1);
+      g_autoptr(GError) local_error = NULL;
+      GString *outer;
+      CohortBitmap *result;
+
+      if (top->next < top->refs->len)
+        {
+          gint64 ref = g_array_index (top->refs, gint64, top->next++);
+
+          if (g_hash_table_contains (e->segments, &ref))
+            continue;
+          /* On the stack: an ancestor of this one. */
+          if (g_hash_table_contains (on_stack, &ref))
+            {
+              g_set_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_CYCLE,
+                           _("Segment %" PRId64 " refers to itself through other segments"), ref);
+              return NULL;
+            }
+          if (!push_segment (e, stack, ref, error))
+            return NULL;
+          if (!g_hash_table_contains (e->segments, &ref))
+            g_hash_table_add (on_stack, g_memdup2 (&ref, sizeof ref));
+          continue;
+        }
+
+      /* Everything it refers to is known: its own criteria now. */
+      outer = e->node_path;
+      e->node_path = g_string_new (NULL);
+      result = eval_node (e, top->criteria, e->universe, &local_error);
+      g_string_free (e->node_path, TRUE);
+      e->node_path = outer;
+      if (result == NULL)
+        {
+          /* Say which segment when it is not the one asked for. */
+          if (local_error->domain == COHORT_CRITERIA_ERROR && top->id != e->top_segment)
+            g_prefix_error (&local_error, _("In segment “%s”: "), top->name ? top->name : "?");
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      cache_segment (e, top->id, result);
+      g_hash_table_remove (on_stack, &top->id);
+      g_array_set_size (stack, stack->len - 1);
+    }
+  return g_hash_table_lookup (e->segments, &id);
 }
 
 static CohortBitmap *
@@ -640,10 +836,13 @@ eval_node (Eval                 *e,
         for (guint i = 0; i < node->children->len; i++)
           {
             CohortBitmap *next;
+            gsize old = e->node_path->len;
 
             if (cohort_bitmap_is_empty (acc))
               break;
+            g_string_append_printf (e->node_path, "%sand[%u]", old > 0 ? "." : "", i);
             next = eval_node (e, g_ptr_array_index (node->children, i), acc, error);
+            g_string_truncate (e->node_path, old);
             cohort_bitmap_free (acc);
             if (next == NULL)
               return NULL;
@@ -660,11 +859,14 @@ eval_node (Eval                 *e,
         for (guint i = 0; i < node->children->len; i++)
           {
             g_autoptr(CohortBitmap) part = NULL;
+            gsize old = e->node_path->len;
 
             if (cohort_bitmap_is_empty (rest))
               break;
             /* Only those not already in need looking at. */
+            g_string_append_printf (e->node_path, "%sor[%u]", old > 0 ? "." : "", i);
             part = eval_node (e, g_ptr_array_index (node->children, i), rest, error);
+            g_string_truncate (e->node_path, old);
             if (part == NULL)
               {
                 cohort_bitmap_free (acc);
@@ -678,8 +880,12 @@ eval_node (Eval                 *e,
 
     case COHORT_CRITERIA_NOT:
       {
-        CohortBitmap *inner = eval_node (e, g_ptr_array_index (node->children, 0), mask, error);
+        gsize old = e->node_path->len;
+        CohortBitmap *inner;
 
+        g_string_append (e->node_path, old > 0 ? ".not" : "not");
+        inner = eval_node (e, g_ptr_array_index (node->children, 0), mask, error);
+        g_string_truncate (e->node_path, old);
         if (inner == NULL)
           return NULL;
         cohort_bitmap_not_within (inner, mask);
@@ -721,6 +927,8 @@ eval_node (Eval                 *e,
                                            e->cancellable, error);
         if (out != NULL)
           cohort_bitmap_and (out, mask);
+        else
+          prefix_path (e, "event.where", error);
         return out;
       }
 
@@ -748,7 +956,8 @@ evaluate (CohortColumnIndex    *index,
   e.universe = cohort_column_index_get_universe (index);
   e.now = cohort_now ();
   e.cancellable = cancellable;
-  e.stack = g_array_new (FALSE, FALSE, sizeof (gint64));
+  e.node_path = g_string_new (NULL);
+  e.top_segment = criteria != NULL ? 0 : segment_id;
   e.segments = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                       (GDestroyNotify) cohort_bitmap_free);
 
@@ -761,7 +970,7 @@ evaluate (CohortColumnIndex    *index,
       if (members != NULL)
         bitmap = cohort_bitmap_copy (members);
     }
-  g_array_unref (e.stack);
+  g_string_free (e.node_path, TRUE);
   g_hash_table_unref (e.segments);
   g_clear_pointer (&e.events, cohort_event_index_unref);
   if (bitmap == NULL)
@@ -1169,11 +1378,44 @@ cohort_live_count_get_busy (CohortLiveCount *self)
   return self->timeout_id != 0 || self->cancellable != NULL;
 }
 
-/* For the event index (cohort-column-private.h). */
+/* For the event index (cohort-column-private.h). Only "matches" can
+ * fail: a value too complex for the pattern counts as no match here, so
+ * callers that may see patterns use cohort_condition_match_entries_full(). */
 guint8 *
 cohort_condition_match_entries (const CohortCondition *condition,
                                 const CohortColumn    *column,
                                 gint64                 now)
 {
-  return match_entries (condition, column, now);
+  g_autoptr(GError) error = NULL;
+  guint8 *m = match_entries (condition, column, now, NULL, NULL, &error);
+
+  if (m == NULL)
+    {
+      Pred p;
+
+      g_debug ("%s", error->message);
+      /* Decide again, a failure being a non-match. */
+      m = g_malloc (MAX (column->n_entries, 1));
+      pred_init (&p, condition, now, NULL);
+      m[0] = cohort_operator_matches_missing (condition->op);
+      for (guint32 code = 1; code < column->n_entries; code++)
+        {
+          m[code] = pred_entry (&p, column, code);
+          g_clear_error (&p.error);
+        }
+      pred_clear (&p);
+    }
+  return m;
+}
+
+guint8 *
+cohort_condition_match_entries_full (const CohortCondition  *condition,
+                                     const CohortColumn     *column,
+                                     gint64                  now,
+                                     GCancellable           *cancellable,
+                                     GError                **error)
+{
+  g_return_val_if_fail (condition != NULL, NULL);
+  g_return_val_if_fail (column != NULL, NULL);
+  return match_entries (condition, column, now, NULL, cancellable, error);
 }
