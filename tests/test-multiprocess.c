@@ -236,10 +236,10 @@ typedef struct
   guint   n;
 } Worker;
 
-/* Expected count of a data-driven segment: customers whose id starts with
- * @prefix (among @lo_ids / @hi_ids) plus members of the referenced one. */
+/* Expected count of a data-driven segment: the customers of @prefixed (those
+ * whose id has its prefix) and the members of the segment it refers to. */
 static void
-expect_range (GHashTable *prefixed,
+expect_count (GHashTable *prefixed,
               GHashTable *members,
               guint      *out)
 {
@@ -394,7 +394,7 @@ cli_worker (gpointer data)
             {
               guint expected;
 
-              expect_range (my_acked, manual_id > 0 ? m->acked : NULL, &expected);
+              expect_count (my_acked, manual_id > 0 ? m->acked : NULL, &expected);
               if (g_ascii_strtoull (out, NULL, 10) != expected)
                 stress_fail (s, "segments count %s said %s, but exactly %u match", dd, out, expected);
             }
