@@ -4,10 +4,10 @@
  * over indexes built afresh from SQLite, without caches or files. Cases:
  * a restored backup, an edit behind Cohort's back through the sqlite3
  * library, a copied workspace, another workspace's index files, truncated
- * files, a flip of every byte of both files, a folder where the files
- * cannot be written, temporaries left by killed writers, bounded caches,
- * damage found while exporting (also through the command line), and
- * processes building the files at once (issue 9).
+ * files, a flip of every other byte of both files, sidecar paths that
+ * cannot be written or are FIFOs, temporaries left by killed writers,
+ * bounded caches, damage found while exporting (also through the command
+ * line), and processes building the files at once (issue 9).
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later

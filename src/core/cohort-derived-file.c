@@ -231,8 +231,12 @@ cohort_derived_writer_write (CohortDerivedWriter  *writer,
   header.endian = DERIVED_ENDIAN;
   header.discipline = DERIVED_DISCIPLINE;
   header.n_sections = n;
+  if (strlen (writer->stamp) > MAX_STAMP_LEN)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: stamp too long", path);
+      return FALSE;
+    }
   header.stamp_len = (guint32) strlen (writer->stamp);
-  g_return_val_if_fail (header.stamp_len <= MAX_STAMP_LEN, FALSE);
 
   offset = align8 (sizeof header + sizeof (SectionEntry) * n + header.stamp_len);
   for (guint i = 0; i < n; i++)
@@ -257,6 +261,7 @@ cohort_derived_writer_write (CohortDerivedWriter  *writer,
       return FALSE;
     }
 
+  errno = 0;
   ok = write_all (fd, &header, sizeof header) &&
        write_all (fd, table, sizeof (SectionEntry) * n) &&
        write_padded (fd, writer->stamp, header.stamp_len);
@@ -268,7 +273,7 @@ cohort_derived_writer_write (CohortDerivedWriter  *writer,
     }
   /* Durable before it takes the name: a crash never leaves a torn file. */
   ok = ok && fsync (fd) == 0;
-  saved = errno;
+  saved = errno != 0 ? errno : EIO;
   if (close (fd) != 0 && ok)
     {
       ok = FALSE;
