@@ -214,6 +214,15 @@ check_path (const char  *path,
   return TRUE;
 }
 
+static gboolean
+wal_has_frames (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  GStatBuf st;
+
+  return g_stat (wal, &st) == 0 && st.st_size > 32;
+}
+
 /* Looks at the first bytes through SQLite's own file handle (never a
  * descriptor of ours, see check_path()) before anything is read or written,
  * so that a foreign or truncated file is refused without being touched. */
@@ -267,8 +276,15 @@ check_header (CohortWorkspace  *self,
                    _("The workspace “%s” is damaged: its header is invalid"), self->path);
       return FALSE;
     }
+  /* The size in the header may run ahead of the file while another
+   * connection checkpoints its WAL (page 1 is copied before the pages that
+   * extend the file); then SQLite itself notices a truly missing page. */
   if (n_pages > 0 && change_counter == valid_for &&
-      (guint64) size < (guint64) n_pages * page_size)
+      (guint64) size < (guint64) n_pages * page_size &&
+      !wal_has_frames (self->path) &&
+      /* a checkpoint that ended (and emptied the WAL) since the size was read */
+      (file->pMethods->xFileSize (file, &size) != SQLITE_OK ||
+       (guint64) size < (guint64) n_pages * page_size))
     {
       g_set_error (error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT,
                    _("The workspace “%s” is damaged: the file is truncated "
