@@ -26,6 +26,7 @@
 
 #include "cohort-column-index.h"
 #include "cohort-criteria.h"
+#include "cohort-evaluator.h"
 #include "cohort-event-index.h"
 #include "cohort-members.h"
 #include "cohort-segment.h"
@@ -433,7 +434,9 @@ core_writer (gpointer data)
       /* A short-lived connection beside the long one, as the window's
        * worker threads open them (count, list, export). */
       {
-        g_autoptr(CohortWorkspace) other = cohort_workspace_open (s->ws, COHORT_WORKSPACE_OPEN_NONE, &error);
+        g_autoptr(CohortWorkspace) other = cohort_workspace_open (s->ws, i % 2 ? COHORT_WORKSPACE_OPEN_READ_ONLY
+                                                                               : COHORT_WORKSPACE_OPEN_NONE,
+                                                                  &error);
         g_autoptr(GPtrArray) list = NULL;
 
         if (other != NULL)
@@ -486,6 +489,34 @@ core_writer (gpointer data)
             }
           else
             g_ptr_array_add (d->later_criteria, g_steal_pointer (&json));
+          g_clear_error (&error);
+
+          /* Counted at once by a reader, as the window's live count does:
+           * the 100 customers of the prefix and the referenced members. */
+          if (d->criteria != NULL &&
+              g_hash_table_size (m->acked) == g_hash_table_size (m->tried_members))
+            {
+              g_autoptr(CohortWorkspace) reader = cohort_workspace_open (s->ws, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
+              g_autoptr(CohortEvaluation) ev = NULL;
+
+              if (reader != NULL)
+                ev = cohort_evaluator_evaluate_segment (reader, cohort_segment_get_id (d_seg), NULL, &error);
+              if (ev == NULL)
+                core_ok (s, FALSE, error, "evaluating in a read-only connection");
+              else
+                {
+                  guint64 expected = 100;
+                  GHashTableIter iter;
+                  gpointer key;
+
+                  g_hash_table_iter_init (&iter, m->acked);
+                  while (g_hash_table_iter_next (&iter, &key, NULL))
+                    expected += !g_str_has_prefix (key, d->prefix);
+                  if (cohort_evaluation_get_count (ev) != expected)
+                    stress_fail (s, "a reader thread counted %" G_GUINT64_FORMAT " in %s, exactly %"
+                                 G_GUINT64_FORMAT " match", cohort_evaluation_get_count (ev), dd, expected);
+                }
+            }
         }
       g_clear_error (&error);
       g_usleep (150 * 1000);
