@@ -926,6 +926,35 @@ test_import_schema_kept (Fixture *f, gconstpointer data)
                                          NULL));
 }
 
+/* A "where" pattern that backtracks past the match limit on an event's
+ * value is an error naming the node, never a non-match (issue 9). */
+static void
+test_where_too_complex (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CohortEventImporter) im = NULL;
+  g_autoptr(CohortCriteria) c = NULL;
+  g_autoptr(CohortEvaluation) e = NULL;
+  g_autoptr(GError) error = NULL;
+
+  load_story (f);
+  im = import (f,
+               "customer_id,name,timestamp,url\n"
+               "one,visit,1699999000,aab\n"
+               "three,visit,1699999000,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaacab\n",
+               TRUE, FALSE, TRUE);
+  /* Within the limit: the usual answer. */
+  g_assert_cmpuint (count (f, "{\"event\":{\"name\":\"visit\",\"where\":"
+                              "[{\"field\":\"url\",\"operator\":\"matches\",\"value\":\"^a+b$\"}]}}"), ==, 1);
+
+  c = cohort_criteria_parse ("{\"and\":[{\"event\":{\"name\":\"visit\",\"where\":"
+                             "[{\"field\":\"url\",\"operator\":\"matches\",\"value\":\"(a+)+b\"}]}}]}", &error);
+  g_assert_no_error (error);
+  e = cohort_evaluator_evaluate (f->ws, c, NULL, &error);
+  g_assert_null (e);
+  g_assert_error (error, COHORT_CRITERIA_ERROR, COHORT_CRITERIA_ERROR_TOO_COMPLEX);
+  g_assert_true (g_str_has_prefix (error->message, "and[0].event.where"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -947,5 +976,6 @@ main (int argc, char **argv)
   ADD ("/events/evaluate", test_evaluate);
   ADD ("/events/never-stale", test_never_stale);
   ADD ("/events/damaged-sidecar", test_damaged_sidecar);
+  ADD ("/events/where-too-complex", test_where_too_complex);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 #include "cohort-attrs.h"
 #include "cohort-column-private.h"
 #include "cohort-derived-file-private.h"
+#include "cohort-evaluator.h"
 #include "cohort-event-index.h"
 #include "cohort-workspace.h"
 
@@ -865,7 +866,14 @@ cohort_event_index_evaluate (CohortEventIndex           *self,
                        _("The index file is damaged (event attribute “%s”): it will be rebuilt, run the command again"), attr->name);
           return NULL;
         }
-      g_ptr_array_add (filters, cohort_condition_match_entries (wc, &attr->column, now));
+      {
+        /* A pattern too complex for a value is an error, never a non-match. */
+        guint8 *matches = cohort_condition_match_entries_full (wc, &attr->column, now, cancellable, error);
+
+        if (matches == NULL)
+          return NULL;
+        g_ptr_array_add (filters, matches);
+      }
       g_ptr_array_add (filter_columns, &attr->column);
     }
 
