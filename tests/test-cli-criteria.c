@@ -339,6 +339,18 @@ test_too_deep (Fixture *f, gconstpointer data)
   g_assert_cmpint (r.status, ==, 0);
   cli_result_clear (&r);
 
+  /* The JSON view neither crashes nor hands on what no parser can read. */
+  cli_run (&r, f->path, "segments", "show", "Limit", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+
+    g_assert_true (json_parser_load_from_data (parser, r.out, -1, NULL));
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                    "name"), ==, "Limit");
+  }
+  cli_result_clear (&r);
+
   cli_run (&r, f->path, "segments", "count", "Pros");
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, "3\n");

@@ -37,7 +37,7 @@ cohort_cli_segment_to_json (CohortSegment *segment,
   if (with_criteria)
     {
       const char *criteria = cohort_segment_get_criteria (segment);
-      g_autoptr(JsonNode) node = criteria ? json_from_string (criteria, NULL) : NULL;
+      g_autoptr(JsonNode) node = criteria ? cohort_criteria_json_from_string (criteria, NULL) : NULL;
 
       json_builder_set_member_name (b, "criteria");
       if (node != NULL)

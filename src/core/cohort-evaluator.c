@@ -1079,20 +1079,18 @@ evaluate_thread (GTask        *task,
   TaskData *data = task_data;
   GError *error = NULL;
   CohortEvaluation *result;
-  sqlite3 *db = NULL;
+  g_autoptr(CohortWorkspace) ws = NULL;
 
-  if (sqlite3_open_v2 (data->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+  /* The thread's own connection, the one way every worker gets one. */
+  ws = cohort_workspace_open (data->path, COHORT_WORKSPACE_OPEN_READ_ONLY, &error);
+  if (ws == NULL)
     {
-      g_task_return_new_error (task, COHORT_INDEX_ERROR, COHORT_INDEX_ERROR_FAILED,
-                               _("Could not open the workspace: %s"),
-                               db ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
-      sqlite3_close_v2 (db);
+      g_task_return_error (task, error);
       return;
     }
-  sqlite3_busy_timeout (db, 5000);
-  result = cohort_evaluator_evaluate_for_db (db, data->path, data->criteria, data->segment_id,
+  result = cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), data->path,
+                                             data->criteria, data->segment_id,
                                              cancellable, &error);
-  sqlite3_close_v2 (db);
   if (result == NULL)
     g_task_return_error (task, error);
   else
