@@ -860,6 +860,20 @@ cohort_criteria_builder_paste_text (CohortCriteriaBuilder *self,
   return TRUE;
 }
 
+void
+cohort_criteria_builder_focus_first (CohortCriteriaBuilder *self)
+{
+  g_return_if_fail (COHORT_IS_CRITERIA_BUILDER (self));
+
+  if (self->root == NULL)
+    return;
+  if (cohort_condition_group_get_n_children (self->root) > 0)
+    gtk_widget_child_focus (cohort_condition_group_get_child (self->root, 0), GTK_DIR_TAB_FORWARD);
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self->root), COHORT_TYPE_CONDITION_GROUP,
+                                                          "add_condition_button")));
+}
+
 CohortConditionGroup *
 cohort_criteria_builder_get_root (CohortCriteriaBuilder *self)
 {
@@ -968,6 +982,7 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   gtk_widget_class_install_action (widget_class, "criteria.copy-words", NULL, copy_words_action);
   gtk_widget_class_install_action (widget_class, "criteria.paste-json", NULL, paste_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "criteria.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "criteria.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "criteria.redo", NULL);
 

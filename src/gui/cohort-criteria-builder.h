@@ -33,6 +33,8 @@ gboolean              cohort_criteria_builder_has_unsaved_changes (CohortCriteri
 gboolean              cohort_criteria_builder_save         (CohortCriteriaBuilder *self,
                                                             GError               **error);
 void                  cohort_criteria_builder_discard      (CohortCriteriaBuilder *self);
+/* Puts the focus on the first condition, or on Add Condition when there is none. */
+void                  cohort_criteria_builder_focus_first  (CohortCriteriaBuilder *self);
 
 /* For tests and the page. */
 CohortConditionGroup *cohort_criteria_builder_get_root     (CohortCriteriaBuilder *self);

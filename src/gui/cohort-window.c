@@ -744,6 +744,19 @@ segment_saved_cb (CohortWindow  *self,
     adw_leaflet_set_visible_child_name (self->leaflet, "content");
 }
 
+/* After Create: the keyboard goes on in the new segment's rules. */
+static void
+segment_created_cb (CohortWindow  *self,
+                    CohortSegment *segment)
+{
+  CohortCriteriaBuilder *builder = cohort_segment_page_get_criteria_builder (self->segment_page);
+
+  segment_saved_cb (self, segment);
+  if (builder != NULL && cohort_segment_get_kind (segment) == COHORT_SEGMENT_DATA_DRIVEN &&
+      gtk_widget_is_visible (GTK_WIDGET (builder)))
+    cohort_criteria_builder_focus_first (builder);
+}
+
 static void
 open_segment_dialog (CohortWindow  *self,
                      CohortSegment *segment)
@@ -754,7 +767,9 @@ open_segment_dialog (CohortWindow  *self,
     return;
 
   dialog = cohort_segment_dialog_new (GTK_WINDOW (self), self->workspace, segment);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (segment_saved_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "saved",
+                           segment == NULL ? G_CALLBACK (segment_created_cb) : G_CALLBACK (segment_saved_cb),
+                           self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -1463,6 +1478,21 @@ cohort_window_get_property (GObject    *object,
     }
 }
 
+/* Ctrl+S: saves the rules of the segment shown, when they changed. */
+static void
+save_rules_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CohortWindow *self = COHORT_WINDOW (widget);
+  CohortCriteriaBuilder *builder = cohort_segment_page_get_criteria_builder (self->segment_page);
+
+  if (builder == NULL || !gtk_widget_is_visible (GTK_WIDGET (builder)) ||
+      !cohort_criteria_builder_has_unsaved_changes (builder))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (builder), "criteria.save", NULL);
+}
+
 static void
 cohort_window_class_init (CohortWindowClass *klass)
 {
@@ -1539,6 +1569,9 @@ cohort_window_class_init (CohortWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, remote_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "win.create-segment", NULL, create_segment_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-rules", NULL, save_rules_activated);
+  /* Ctrl+S wherever the focus is in the window. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-rules", NULL);
   gtk_widget_class_install_action (widget_class, "win.edit-segment", NULL, edit_segment_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-active", NULL, toggle_active_activated);
   gtk_widget_class_install_action (widget_class, "win.duplicate-segment", NULL, duplicate_segment_activated);

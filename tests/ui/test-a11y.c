@@ -452,6 +452,8 @@ main (int   argc,
       char *argv[])
 {
   g_setenv ("COHORT_NOW", "1737417600", TRUE);
+  /* No session bus: Preferences finds no keyring (and nothing prompts). */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/cohort-test-bus", TRUE);
   ui_init (&argc, &argv);
 
   g_test_add ("/ui/a11y/names", Fixture, NULL, set_up, test_names, tear_down);
