@@ -496,6 +496,30 @@ test_outside_edit (Fixture *f, gconstpointer data)
     }
 }
 
+/* A workspace whose stamps are gone (an older schema read without being
+ * migrated, or meta edited by hand): the indexes are built for each use,
+ * never taken from a file or a cache. */
+static void
+test_no_stamp (Fixture *f, gconstpointer data)
+{
+  load_small (f->ws);
+  check_all (f->ws);
+  outside_exec (f->path, "DELETE FROM meta WHERE key IN ('customers_stamp', 'events_stamp')");
+  outside_exec (f->path, "DELETE FROM customers WHERE id = 'b3'");
+  outside_exec (f->path, "DELETE FROM events WHERE customer = 1");
+  check_all (f->ws);
+  forget_caches (f->path);
+  check_all (f->ws);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CohortColumnIndex) index = cohort_column_index_ensure (f->ws, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (cohort_column_index_is_mapped (index));
+    g_assert_null (cohort_column_index_get_stamp (index));
+  }
+}
+
 /* ---- copies and other workspaces' files ------------------------------------ */
 
 static void
@@ -1006,6 +1030,7 @@ main (int argc, char **argv)
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/derived/restore-backup", test_restore_backup);
   ADD ("/derived/outside-edit", test_outside_edit);
+  ADD ("/derived/no-stamp", test_no_stamp);
   ADD ("/derived/copied-workspace", test_copied_workspace);
   ADD ("/derived/truncated", test_truncated);
   g_test_add ("/derived/flip-customers", Fixture, NULL, fixture_setup_in_memory, test_flip_customers, fixture_teardown);

@@ -151,7 +151,20 @@ db_failed (sqlite3 *db, GError **error, const char *what)
 static gboolean
 read_stamp (sqlite3 *db, char **stamp, GError **error)
 {
-  return cohort_workspace_read_stamp (db, COHORT_STAMP_EVENTS, stamp, error);
+  g_autoptr(GError) local_error = NULL;
+
+  if (cohort_workspace_read_stamp (db, COHORT_STAMP_EVENTS, stamp, &local_error))
+    return TRUE;
+  /* A workspace without stamps (an older schema read without migrating
+   * it): *stamp stays NULL, and the index is built for this use alone,
+   * never cached nor written. */
+  if (g_error_matches (local_error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT))
+    {
+      g_debug ("%s: the index is built in memory", local_error->message);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -707,6 +720,8 @@ cohort_event_index_ensure_for_db (sqlite3       *db,
     return cohort_event_index_build (db, cancellable, error);
   if (!read_stamp (db, &stamp, error))
     return NULL;
+  if (stamp == NULL)
+    return cohort_event_index_build (db, cancellable, error);
   if ((index = cohort_derived_cache_lookup (&cache, path, stamp)) != NULL)
     return index;
 
@@ -730,10 +745,13 @@ cohort_event_index_ensure_for_db (sqlite3       *db,
           g_mutex_unlock (&build_lock);
           return NULL;
         }
-      if (!write_sidecar (index, sidecar, &write_error))
+      if (index->stamp == NULL)
+        g_debug ("No stamp to write %s with: kept in memory", sidecar);
+      else if (!write_sidecar (index, sidecar, &write_error))
         g_debug ("Could not write the event index (working in memory): %s", write_error->message);
     }
-  cohort_derived_cache_insert (&cache, path, index->stamp, index);
+  if (index->stamp != NULL)
+    cohort_derived_cache_insert (&cache, path, index->stamp, index);
   g_mutex_unlock (&build_lock);
   return index;
 }
