@@ -136,6 +136,12 @@ tidy_one (GtkWidget *widget)
         set_shown_name (widget, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
                         adw_preferences_row_get_use_underline (ADW_PREFERENCES_ROW (row)));
     }
+  else if (GTK_IS_LABEL (widget) && gtk_label_get_selectable (GTK_LABEL (widget)))
+    {
+      /* Text that can be selected with the mouse is no Tab stop (GTK makes
+       * every selectable label one); screen readers read it in place. */
+      gtk_widget_set_focusable (widget, FALSE);
+    }
   else if (GTK_IS_EXPANDER (widget))
     {
       set_shown_name (widget, gtk_expander_get_label (GTK_EXPANDER (widget)),

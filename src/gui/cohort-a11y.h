@@ -18,6 +18,7 @@ void  cohort_a11y_set_name (GtkWidget  *widget,
  * under @root (and @root): a button with a mnemonic is read as "_Edit… Edit…",
  * a labelled check button in a row as "Data-driven Data-driven", a row as
  * "Region Region", an expander or a drop-down's button by its class name.
+ * Selectable labels stop being Tab stops.
  * Call it once a template is built, and again on widgets made later. */
 void  cohort_a11y_tidy     (GtkWidget  *root);
 

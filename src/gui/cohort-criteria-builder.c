@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <adwaita.h>
 
 #include "cohort-a11y.h"
 #include "cohort-criteria.h"
@@ -583,11 +584,41 @@ save_action (GtkWidget  *widget,
 }
 
 static void
+discard_response_cb (AdwMessageDialog      *dialog,
+                     const char            *response,
+                     CohortCriteriaBuilder *self)
+{
+  if (!g_str_equal (response, "discard"))
+    return;   /* the focus goes back where it was */
+  cohort_criteria_builder_discard (self);
+  /* Discard is no longer there to hold the focus: the rules take it. */
+  cohort_criteria_builder_focus_first (self);
+}
+
+/* Discard (the button, Escape): asks first, since the edits are lost. */
+static void
 discard_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  cohort_criteria_builder_discard (COHORT_CRITERIA_BUILDER (widget));
+  CohortCriteriaBuilder *self = COHORT_CRITERIA_BUILDER (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+
+  if (!self->dirty)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       _("Discard Changes to the Rules?"), NULL));
+  adw_message_dialog_set_body (dialog, _("The rules go back to how they were saved."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -983,6 +1014,9 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   gtk_widget_class_install_action (widget_class, "criteria.paste-json", NULL, paste_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "criteria.undo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "criteria.save", NULL);
+  /* Escape leaves an edit, asking first (popovers and completions inside
+   * take their own Escape before it gets here). */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "criteria.discard", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "criteria.redo", NULL);
 

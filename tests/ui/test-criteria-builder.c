@@ -285,10 +285,11 @@ test_two_groups (Fixture       *f,
   cohort_criteria_builder_set_segment (COHORT_CRITERIA_BUILDER (other), NULL, NULL);
   g_clear_object (&other);
 
-  /* Discard goes back to what is saved. */
+  /* Discard goes back to what is saved (once confirmed). */
   ui_click (GROUP_CHILD (root (f), "add_condition_button"));
   g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
   ui_click (BUILDER_CHILD (f->builder, "discard_button"));
+  ui_respond (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG), "discard");
   g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
   g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 2);
 }
@@ -967,6 +968,55 @@ test_untouched_row (Fixture       *f,
   assert_count (f, 5);
 }
 
+/* Enter on Discard (or Escape) asks when there are changes; Cancel keeps
+ * them and the focus, Discard drops them and the focus stays in the rules. */
+static void
+test_discard_asks (Fixture       *f,
+                   gconstpointer  data)
+{
+  GtkWidget *discard = BUILDER_CHILD (f->builder, "discard_button");
+  AdwMessageDialog *question;
+  GtkWidget *focus;
+  gint64 until;
+
+  fill_row (add_condition (root (f)), "plan", COHORT_OP_EQ, "pro");
+  g_assert_true (cohort_criteria_builder_save (f->builder, NULL));
+  fill_row (add_condition (root (f)), "age", COHORT_OP_GT, "30");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
+
+  /* Enter on the focused Discard button. */
+  gtk_widget_grab_focus (discard);
+  gtk_widget_activate (discard);
+  until = g_get_monotonic_time () + 400 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  question = ADW_MESSAGE_DIALOG (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (question);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (question), ==, "cancel");
+  ui_respond (question, "cancel");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 2);
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (f->window)) == discard);
+
+  /* Escape in a field asks the same; Discard goes back to the saved rules. */
+  gtk_widget_grab_focus (ROW_CHILD (cohort_condition_group_get_child (root (f), 1), "value_entry"));
+  g_assert_true (gtk_widget_activate_action (gtk_root_get_focus (GTK_ROOT (f->window)), "criteria.discard", NULL));
+  ui_iterate ();
+  question = ADW_MESSAGE_DIALOG (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (question);
+  ui_respond (question, "discard");
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  g_assert_cmpuint (cohort_condition_group_get_n_children (root (f)), ==, 1);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (root (f))));
+
+  /* Nothing changed: nothing to ask. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->builder), "criteria.discard", NULL));
+  ui_iterate ();
+  g_assert_null (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -988,6 +1038,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/scroll-guard", Fixture, NULL, set_up, test_scroll_guard, tear_down);
   g_test_add ("/ui/criteria-builder/zero-times", Fixture, NULL, set_up, test_zero_times, tear_down);
   g_test_add ("/ui/criteria-builder/untouched-row", Fixture, NULL, set_up, test_untouched_row, tear_down);
+  g_test_add ("/ui/criteria-builder/discard-asks", Fixture, NULL, set_up, test_discard_asks, tear_down);
 
   return g_test_run ();
 }

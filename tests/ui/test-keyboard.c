@@ -239,6 +239,36 @@ test_keyboard_only (UiFixture     *f,
   expected_json = cohort_criteria_to_string (expected, FALSE);
   g_assert_cmpstr (cohort_segment_get_criteria (stored), ==, expected_json);
   ui_screenshot ("keyboard-only");
+
+  /* Escape in a field leaves the edit, asking first. */
+  type_text (f->window, "40");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (builder));
+  g_assert_true (press_shortcut (f->window, GDK_KEY_Escape, 0));
+  {
+    AdwMessageDialog *question = ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+    g_assert_nonnull (question);
+    ui_respond (question, "discard");
+  }
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (builder));
+  g_assert_true (gtk_widget_is_ancestor (focus_of (f->window), GTK_WIDGET (builder)));
+
+  /* Text that can be selected is not a Tab stop anywhere in the window. */
+  {
+    GPtrArray *stack = g_ptr_array_new ();
+
+    g_ptr_array_add (stack, f->window);
+    while (stack->len > 0)
+      {
+        GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+        if (GTK_IS_LABEL (w) && gtk_label_get_selectable (GTK_LABEL (w)) && gtk_widget_get_mapped (w))
+          g_assert_false (gtk_widget_get_focusable (w));
+        for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (stack, c);
+      }
+    g_ptr_array_unref (stack);
+  }
 }
 
 int
