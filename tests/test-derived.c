@@ -26,6 +26,7 @@
 
 #include "cohort-attrs.h"
 #include "cohort-criteria.h"
+#include "cohort-derived-file-private.h"
 #include "cohort-evaluator.h"
 #include "cohort-export.h"
 #include "cohort-segment.h"
@@ -992,6 +993,78 @@ test_processes_build_at_once (Fixture *f, gconstpointer data)
     g_assert_false (name[0] == '.');
 }
 
+/* ---- the file discipline itself ---------------------------------------------- */
+
+/* Large sections (checked on several threads), a stamp that must match,
+ * a flipped byte found in its section alone. */
+static void
+test_file_sections (Fixture *f, gconstpointer data)
+{
+  const gsize sizes[] = { 3u << 20, 2u << 20, 5, (3u << 20) / 2, 0, 1u << 20 };
+  g_autofree char *file = g_build_filename (f->dir, "sections", NULL);
+  g_autoptr(GPtrArray) buffers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CohortDerivedWriter) writer = cohort_derived_writer_new ("TESTFILE", 7, "stamp-1");
+  g_autoptr(CohortDerivedFile) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  const char *why = NULL;
+  gsize len;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      guint8 *b = g_malloc (MAX (sizes[i], 1));
+
+      for (gsize k = 0; k < sizes[i]; k++)
+        b[k] = (guint8) (k * 31 + i);
+      g_ptr_array_add (buffers, b);
+      g_assert_cmpuint (cohort_derived_writer_add (writer, 100 + i, b, sizes[i]), ==, i);
+    }
+  g_assert_true (cohort_derived_writer_write (writer, file, &error));
+  g_assert_no_error (error);
+
+  g_assert_null (cohort_derived_file_open (file, "TESTFILE", 7, "stamp-2", &why));
+  g_assert_cmpstr (why, ==, "stale");
+  g_assert_null (cohort_derived_file_open (file, "TESTFILE", 8, "stamp-1", &why));
+  g_assert_null (cohort_derived_file_open (file, "OTHERFIL", 7, "stamp-1", &why));
+  mapped = cohort_derived_file_open (file, "TESTFILE", 7, "stamp-1", &why);
+  g_assert_nonnull (mapped);
+  g_assert_cmpuint (cohort_derived_file_get_n_sections (mapped), ==, G_N_ELEMENTS (sizes));
+  g_assert_true (cohort_derived_file_verify_sections (mapped, 0, G_N_ELEMENTS (sizes)));
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      guint64 size;
+      gconstpointer p = cohort_derived_file_section (mapped, i, 100 + i, &size);
+
+      g_assert_nonnull (p);
+      g_assert_cmpuint (size, ==, sizes[i]);
+      g_assert_cmpmem (p, sizes[i], buffers->pdata[i], sizes[i]);
+      g_assert_null (cohort_derived_file_peek (mapped, i, 99, NULL));
+    }
+  g_assert_false (cohort_derived_file_verify_sections (mapped, 1, G_N_ELEMENTS (sizes)));
+  g_clear_pointer (&mapped, cohort_derived_file_free);
+
+  /* One byte of the fourth section flipped: that section alone fails. */
+  g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
+  {
+    /* Sections follow the header in order, each 8-byte aligned. */
+    gsize at = len;
+
+    for (guint i = G_N_ELEMENTS (sizes) - 1; i >= 3; i--)
+      at -= (sizes[i] + 7) & ~(gsize) 7;
+    g_assert_cmpmem (contents + at, 64, buffers->pdata[3], 64);
+    contents[at + sizes[3] / 2] ^= 0x10;
+  }
+  g_assert_true (g_file_set_contents (file, contents, (gssize) len, NULL));
+  mapped = cohort_derived_file_open (file, "TESTFILE", 7, "stamp-1", &why);
+  g_assert_nonnull (mapped);
+  g_assert_false (cohort_derived_file_verify_sections (mapped, 0, G_N_ELEMENTS (sizes)));
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    g_assert_cmpint (cohort_derived_file_verify (mapped, i), ==, i != 3);
+  g_assert_null (cohort_derived_file_section (mapped, 3, 103, NULL));
+  cohort_derived_file_discard (mapped);
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+}
+
 /* ---- bounded caches --------------------------------------------------------- */
 
 static void
@@ -1041,6 +1114,7 @@ main (int argc, char **argv)
   ADD ("/derived/stale-temporaries", test_stale_temporaries);
   ADD ("/derived/processes-build-at-once", test_processes_build_at_once);
   ADD ("/derived/bounded-caches", test_bounded_caches);
+  ADD ("/derived/file-sections", test_file_sections);
 #undef ADD
   return g_test_run ();
 }

@@ -791,9 +791,8 @@ verify_column (CohortColumnIndex *self, guint i)
   guint32 n = 4 + (c->numbers != NULL) + (c->timestamps != NULL);
   guint64 pool_size;
 
-  for (guint32 s = first; s < first + n; s++)
-    if (!cohort_derived_file_verify (self->file, s))
-      return FALSE;
+  if (!cohort_derived_file_verify_sections (self->file, first, n))
+    return FALSE;
   cohort_derived_file_peek (self->file, first + 2, SECTION_POOL, &pool_size);
   if (c->offsets[0] != 0 || c->offsets[c->n_entries] != pool_size || c->pool[pool_size - 1] != '\0')
     return FALSE;

@@ -80,6 +80,11 @@ gconstpointer        cohort_derived_file_peek       (CohortDerivedFile   *file,
 /* TRUE when section @i matches its checksum (computed once; thread-safe). */
 gboolean             cohort_derived_file_verify     (CohortDerivedFile   *file,
                                                      guint                i);
+/* Sections @first to @first + @n - 1 all match their checksums; large
+ * ones are checked on several processors at once. */
+gboolean             cohort_derived_file_verify_sections (CohortDerivedFile *file,
+                                                     guint                first,
+                                                     guint                n);
 /* Section @i when its tag is @tag and it matches its checksum, else NULL. */
 gconstpointer        cohort_derived_file_section    (CohortDerivedFile   *file,
                                                      guint                i,

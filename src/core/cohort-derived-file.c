@@ -526,6 +526,64 @@ cohort_derived_file_verify (CohortDerivedFile *file,
   return good;
 }
 
+/* Below this many unchecked bytes, one thread is quicker than starting more. */
+#define PARALLEL_VERIFY_BYTES (4u << 20)
+
+typedef struct
+{
+  CohortDerivedFile *file;
+  guint              first;
+  guint              n;
+  gint               next;
+} VerifyJob;
+
+static gpointer
+verify_worker (gpointer data)
+{
+  VerifyJob *job = data;
+  gint i;
+
+  while ((i = g_atomic_int_add (&job->next, 1)) < (gint) job->n)
+    cohort_derived_file_verify (job->file, job->first + (guint) i);
+  return NULL;
+}
+
+gboolean
+cohort_derived_file_verify_sections (CohortDerivedFile *file,
+                                     guint              first,
+                                     guint              n)
+{
+  VerifyJob job = { file, first, n, 0 };
+  GThread *threads[7];
+  guint n_threads = 0, n_big = 0;
+  guint64 pending = 0;
+
+  if (first > file->n_sections || n > file->n_sections - first)
+    return FALSE;
+  for (guint i = first; i < first + n; i++)
+    if (g_atomic_int_get (&file->state[i]) == 0)
+      {
+        pending += file->table[i].size;
+        n_big += file->table[i].size >= PARALLEL_VERIFY_BYTES / 4;
+      }
+  if (pending >= PARALLEL_VERIFY_BYTES)
+    {
+      guint workers = MIN (MIN (n_big, (guint) g_get_num_processors ()), G_N_ELEMENTS (threads) + 1);
+
+      n_threads = workers > 1 ? workers - 1 : 0;
+    }
+  for (guint t = 0; t < n_threads; t++)
+    if ((threads[t] = g_thread_try_new ("cohort-verify", verify_worker, &job, NULL)) == NULL)
+      n_threads = t;
+  verify_worker (&job);
+  for (guint t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
+  for (guint i = first; i < first + n; i++)
+    if (!cohort_derived_file_verify (file, i))
+      return FALSE;
+  return TRUE;
+}
+
 gconstpointer
 cohort_derived_file_section (CohortDerivedFile *file,
                              guint              i,

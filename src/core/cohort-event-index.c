@@ -644,8 +644,7 @@ check_name (CohortEventIndex *self, guint32 k)
 
   if (state != 0)
     return state > 0;
-  good = cohort_derived_file_verify (self->file, FIRST_NAME_SECTION + 2 * k) &&
-         cohort_derived_file_verify (self->file, FIRST_NAME_SECTION + 2 * k + 1);
+  good = cohort_derived_file_verify_sections (self->file, FIRST_NAME_SECTION + 2 * k, 2);
   for (guint64 i = 1; good && i < n; i++)
     good = times[i - 1] <= times[i];
   g_atomic_int_set (&self->name_checked[k], good ? 1 : -1);
@@ -666,8 +665,7 @@ check_column (CohortEventIndex *self, EventAttr *attr)
 
   if (state != 0 || self->file == NULL)
     return state >= 0;
-  for (guint32 s = attr->first_section; good && s < attr->first_section + n_sections; s++)
-    good = cohort_derived_file_verify (self->file, s);
+  good = cohort_derived_file_verify_sections (self->file, attr->first_section, n_sections);
   cohort_derived_file_peek (self->file, attr->first_section + 2, SECTION_POOL, &pool_size);
   good = good && c->offsets[0] == 0 && c->offsets[c->n_entries] == pool_size;
   for (guint32 k = 0; good && k < c->n_entries; k++)
