@@ -623,6 +623,15 @@ build_plan (CohortWorkspace  *ws,
                                               "(relink) or deactivate it"), item->name));
           continue;
         }
+      /* A data-driven segment without rules matches no one yet: it is not
+       * created in Customer.io (nor emptied there) until it has rules. */
+      if (item->kind == COHORT_SEGMENT_DATA_DRIVEN && item->criteria == NULL)
+        {
+          item->skip = TRUE;
+          g_ptr_array_add (plan->notes,
+                           g_strdup_printf (_("“%s” has no rules yet: not pushed"), item->name));
+          continue;
+        }
       if (!compute_diff (ws, item, identify, cancellable, &local_error))
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -57,6 +57,12 @@ update_placeholder (CohortConditionGroup *self)
 {
   const char *text;
 
+  /* The rules as a whole: none yet means no one (see the builder). */
+  if (self->root)
+    {
+      gtk_label_set_label (self->placeholder_label, _("No rules yet: no one matches. Add a condition."));
+      return;
+    }
   switch (cohort_condition_group_get_mode (self))
     {
     case COHORT_GROUP_ANY:
@@ -510,6 +516,7 @@ cohort_condition_group_new (CohortCriteriaContext *ctx,
 
   self->ctx = cohort_criteria_context_ref (ctx);
   self->root = root;
+  update_placeholder (self);
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), !root);
   if (!root)
     {

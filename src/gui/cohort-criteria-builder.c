@@ -48,6 +48,7 @@ struct _CohortCriteriaBuilder
   char *preview_fields;         /* the attribute columns shown, joined */
   gint64 match_count;
   gboolean dirty;
+  gboolean no_rules;      /* no condition at all: matches no one, saved as no criteria */
   gboolean restoring;
 
   GtkBox *root_box;
@@ -285,6 +286,11 @@ show_result (CohortCriteriaBuilder *self)
       g_free (share_label);
       share_label = g_steal_pointer (&more);
     }
+  if (self->no_rules)
+    {
+      g_free (count_label);
+      count_label = g_strdup (_("No rules yet: no one matches"));
+    }
   gtk_label_set_label (self->count_label, count_label);
   gtk_label_set_label (self->share_label, share_label);
   set_match_count (self, (gint64) count);
@@ -387,6 +393,14 @@ refresh (CohortCriteriaBuilder *self)
           gtk_label_set_label (self->problem_label, error->message);
           gtk_widget_set_visible (GTK_WIDGET (self->problem_label), TRUE);
         }
+    }
+  /* A data-driven segment without rules matches no one (as the evaluator
+   * reads a segment without criteria), not everyone as {"and": []} would. */
+  self->no_rules = valid && cohort_condition_group_get_n_children (self->root) == 0;
+  if (self->no_rules)
+    {
+      g_clear_pointer (&self->criteria, cohort_criteria_free);
+      self->criteria = cohort_criteria_parse ("{\"or\": []}", NULL);
     }
 
   update_words (self);
@@ -569,11 +583,8 @@ redo_action (GtkWidget  *widget,
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+save_now (CohortCriteriaBuilder *self)
 {
-  CohortCriteriaBuilder *self = COHORT_CRITERIA_BUILDER (widget);
   g_autoptr(GError) error = NULL;
 
   if (!cohort_criteria_builder_save (self, &error))
@@ -581,6 +592,57 @@ save_action (GtkWidget  *widget,
       g_autofree char *message = g_strdup_printf (_("Could not save the rules: %s"), error->message);
       set_message (self, message);
     }
+}
+
+static void
+everyone_response_cb (AdwMessageDialog      *dialog,
+                      const char            *response,
+                      CohortCriteriaBuilder *self)
+{
+  if (g_str_equal (response, "save"))
+    save_now (self);
+}
+
+/* Whether the rules, as last counted, match every customer. */
+static gboolean
+matches_everyone (CohortCriteriaBuilder *self)
+{
+  CohortEvaluation *result = self->live ? cohort_live_count_get_result (self->live) : NULL;
+
+  return !self->no_rules && self->criteria != NULL && result != NULL &&
+         cohort_evaluation_get_total (result) > 0 &&
+         cohort_evaluation_get_count (result) == cohort_evaluation_get_total (result);
+}
+
+/* Save (the button, Ctrl+S): rules that match every customer are saved
+ * only once confirmed, since sync would push everyone. */
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CohortCriteriaBuilder *self = COHORT_CRITERIA_BUILDER (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+
+  if (!matches_everyone (self))
+    {
+      save_now (self);
+      return;
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       _("Save Rules That Match Everyone?"), NULL));
+  adw_message_dialog_set_body (dialog, _("Every customer matches these rules: a sync would add all of them "
+                                         "to the segment in Customer.io."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "save", _("_Save Anyway"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (everyone_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -819,7 +881,8 @@ cohort_criteria_builder_save (CohortCriteriaBuilder *self,
       return FALSE;
     }
 
-  json = cohort_criteria_to_string (self->criteria, FALSE);
+  /* No rules: stored as no criteria (matches no one, never pushed). */
+  json = self->no_rules ? NULL : cohort_criteria_to_string (self->criteria, FALSE);
   /* Before the write: ::changed may set a reloaded copy of the segment. */
   g_free (self->saved_criteria);
   self->saved_criteria = g_strdup (json);

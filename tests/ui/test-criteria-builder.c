@@ -10,6 +10,7 @@
 #include "cohort-event-importer.h"
 #include "cohort-importer.h"
 #include "cohort-segment-page.h"
+#include "cohort-sync.h"
 #include "cohort-ui-test.h"
 
 #define BUILDER_CHILD(b, name) TEMPLATE_CHILD (b, COHORT_TYPE_CRITERIA_BUILDER, name)
@@ -112,6 +113,17 @@ assert_count (Fixture *f,
     g_assert_true (g_str_has_prefix (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), prefix));
 }
 
+/* A new data-driven segment: no rules, no one matches. */
+static void
+assert_no_rules (Fixture *f)
+{
+  CountWait w = { f->builder, 0 };
+
+  g_assert_true (ui_wait_until (count_is, &w));
+  g_assert_cmpstr (gtk_label_get_label (BUILDER_CHILD (f->builder, "count_label")), ==,
+                   "No rules yet: no one matches");
+}
+
 static CohortConditionGroup *
 root (Fixture *f)
 {
@@ -202,8 +214,8 @@ build_two_groups (Fixture *f)
   CohortConditionRow *row;
   CohortConditionGroup *group;
 
-  /* No rules: everyone. */
-  assert_count (f, 20);
+  /* No rules: no one. */
+  assert_no_rules (f);
   g_assert_false (save_enabled (f));
 
   row = add_condition (root (f));
@@ -1017,6 +1029,55 @@ test_discard_asks (Fixture       *f,
   g_assert_null (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 }
 
+/* Safe defaults: a segment without rules matches no one and sync leaves it
+ * out; rules that match everyone are saved only once confirmed. */
+static void
+test_safe_defaults (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CohortSyncPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  GPtrArray *notes;
+  gboolean noted = FALSE;
+
+  assert_no_rules (f);
+  plan = cohort_sync_plan_new (f->ws, 0, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < cohort_sync_plan_get_n_actions (plan); i++)
+    g_assert_cmpint (cohort_sync_plan_get_action (plan, i)->segment_id, !=, cohort_segment_get_id (f->segment));
+  notes = cohort_sync_plan_get_notes (plan);
+  for (guint i = 0; i < notes->len; i++)
+    noted |= strstr (g_ptr_array_index (notes, i), "has no rules yet") != NULL;
+  g_assert_true (noted);
+
+  /* Everyone matches "email exists": Save asks; Cancel keeps it unsaved. */
+  fill_row (add_condition (root (f)), "email", COHORT_OP_EXISTS, NULL);
+  assert_count (f, 20);
+  ui_click (BUILDER_CHILD (f->builder, "save_button"));
+  g_assert_nonnull (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  ui_respond (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG), "cancel");
+  g_assert_true (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  stored = stored_criteria (f);
+  g_assert_null (stored);
+
+  /* Save Anyway saves. */
+  ui_click (BUILDER_CHILD (f->builder, "save_button"));
+  ui_respond (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG), "save");
+  g_assert_false (cohort_criteria_builder_has_unsaved_changes (f->builder));
+  stored = stored_criteria (f);
+  g_assert_nonnull (stored);
+
+  /* Removing every condition and saving stores no criteria again. */
+  ui_click (ROW_CHILD (cohort_condition_group_get_child (root (f), 0), "remove_button"));
+  assert_no_rules (f);
+  ui_click (BUILDER_CHILD (f->builder, "save_button"));
+  g_assert_null (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_clear_pointer (&stored, g_free);
+  stored = stored_criteria (f);
+  g_assert_null (stored);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1039,6 +1100,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/zero-times", Fixture, NULL, set_up, test_zero_times, tear_down);
   g_test_add ("/ui/criteria-builder/untouched-row", Fixture, NULL, set_up, test_untouched_row, tear_down);
   g_test_add ("/ui/criteria-builder/discard-asks", Fixture, NULL, set_up, test_discard_asks, tear_down);
+  g_test_add ("/ui/criteria-builder/safe-defaults", Fixture, NULL, set_up, test_safe_defaults, tear_down);
 
   return g_test_run ();
 }
