@@ -49,6 +49,8 @@ struct _CohortCriteriaBuilder
   gint64 match_count;
   gboolean dirty;
   gboolean no_rules;      /* no condition at all: matches no one, saved as no criteria */
+  char *summary;          /* "357 customers match · 1.8 % of 20,000 customers · +312 vs saved" */
+  gint64 saved_count;     /* what the saved rules match (-1: not known) */
   gboolean restoring;
 
   GtkBox *root_box;
@@ -73,6 +75,7 @@ enum {
   PROP_0,
   PROP_HAS_UNSAVED_CHANGES,
   PROP_MATCH_COUNT,
+  PROP_SUMMARY,
   N_PROPS
 };
 
@@ -114,6 +117,17 @@ set_match_count (CohortCriteriaBuilder *self,
     return;
   self->match_count = count;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATCH_COUNT]);
+}
+
+static void
+set_summary (CohortCriteriaBuilder *self,
+             const char            *summary)
+{
+  if (g_strcmp0 (self->summary, summary) == 0)
+    return;
+  g_free (self->summary);
+  self->summary = g_strdup (summary);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUMMARY]);
 }
 
 static void
@@ -248,6 +262,7 @@ show_result (CohortCriteriaBuilder *self)
     {
       set_match_count (self, -1);
       gtk_label_set_label (self->count_label, _("No count while a condition needs fixing"));
+      set_summary (self, _("No count while a condition needs fixing"));
       gtk_label_set_label (self->share_label, "");
       gtk_label_set_label (self->empty_label, _("Fix the marked conditions to see who matches."));
       gtk_stack_set_visible_child_name (self->preview_stack, "empty");
@@ -260,6 +275,7 @@ show_result (CohortCriteriaBuilder *self)
         {
           set_match_count (self, -1);
           gtk_label_set_label (self->count_label, _("Could not count"));
+          set_summary (self, _("Could not count"));
           gtk_label_set_label (self->share_label, error->message);
           gtk_label_set_label (self->empty_label, "");
           gtk_stack_set_visible_child_name (self->preview_stack, "empty");
@@ -294,6 +310,40 @@ show_result (CohortCriteriaBuilder *self)
   gtk_label_set_label (self->count_label, count_label);
   gtk_label_set_label (self->share_label, share_label);
   set_match_count (self, (gint64) count);
+
+  /* The bar that stays in view: count, share, and the change against the
+   * saved rules while they are edited. */
+  if (!self->dirty)
+    self->saved_count = (gint64) count;
+  {
+    /* A no-break space keeps "20.0 %" on one line. */
+    g_autofree char *share = g_strdup_printf ("%.1f\u00a0%%", total > 0 ? 100.0 * (double) count / (double) total : 0.0);
+    g_autofree char *change = NULL;
+    g_autofree char *summary = NULL;
+
+    if (self->dirty && self->saved_count >= 0)
+      {
+        gint64 delta = (gint64) count - self->saved_count;
+        g_autofree char *magnitude = cohort_segment_format_count (ABS (delta));
+
+        if (delta == 0)
+          change = g_strdup (_("same as saved"));
+        else
+          /* Translators: the change of the count against the saved rules, e.g. "+312 vs saved" */
+          change = g_strdup_printf (_("%s%s vs saved"), delta > 0 ? "+" : "−", magnitude);
+      }
+    /* Translators: the live count, its share of all customers, e.g.
+     * "357 customers match · 1.8 % of all" */
+    summary = g_strdup_printf (_("%s · %s of all"), count_label, share);
+    if (change != NULL)
+      {
+        g_autofree char *with = g_strdup_printf ("%s · %s", summary, change);
+
+        g_free (summary);
+        summary = g_steal_pointer (&with);
+      }
+    set_summary (self, summary);
+  }
 
   g_clear_pointer (&self->preview_eval, cohort_evaluation_unref);
   self->preview_eval = cohort_evaluation_ref (result);
@@ -403,18 +453,20 @@ refresh (CohortCriteriaBuilder *self)
       self->criteria = cohort_criteria_parse ("{\"or\": []}", NULL);
     }
 
+  dirty = g_strcmp0 (self->current, self->saved) != 0;
+  if (!dirty)
+    self->saved_count = self->match_count;
+  if (dirty != self->dirty)
+    {
+      self->dirty = dirty;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_UNSAVED_CHANGES]);
+    }
   update_words (self);
   if (self->live != NULL)
     cohort_live_count_set_criteria (self->live, self->criteria);
   show_result (self);
   update_busy (self);
 
-  dirty = g_strcmp0 (self->current, self->saved) != 0;
-  if (dirty != self->dirty)
-    {
-      self->dirty = dirty;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_UNSAVED_CHANGES]);
-    }
   update_actions (self);
 }
 
@@ -536,6 +588,7 @@ load_stored (CohortCriteriaBuilder *self,
   self->saved = g_strdup (self->current);
   g_free (self->saved_criteria);
   self->saved_criteria = canonical (stored);
+  self->saved_count = -1;
   g_ptr_array_set_size (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
   g_clear_weak_pointer (&self->last_edit_focus);
@@ -1021,6 +1074,7 @@ cohort_criteria_builder_finalize (GObject *object)
   g_free (self->saved);
   g_free (self->saved_criteria);
   g_free (self->preview_fields);
+  g_free (self->summary);
   g_ptr_array_unref (self->undo);
   g_ptr_array_unref (self->redo);
 
@@ -1045,6 +1099,10 @@ cohort_criteria_builder_get_property (GObject    *object,
       g_value_set_int64 (value, self->match_count);
       break;
 
+    case PROP_SUMMARY:
+      g_value_set_string (value, self->summary);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1066,6 +1124,9 @@ cohort_criteria_builder_class_init (CohortCriteriaBuilderClass *klass)
   properties[PROP_MATCH_COUNT] =
     g_param_spec_int64 ("match-count", NULL, NULL, -1, G_MAXINT64, -1,
                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SUMMARY] =
+    g_param_spec_string ("summary", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "criteria.undo", NULL, undo_action);
@@ -1115,6 +1176,7 @@ cohort_criteria_builder_init (CohortCriteriaBuilder *self)
   self->undo = g_ptr_array_new_with_free_func (g_free);
   self->redo = g_ptr_array_new_with_free_func (g_free);
   self->match_count = -1;
+  self->saved_count = -1;
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   update_busy (self);
   update_actions (self);

@@ -39,6 +39,8 @@ struct _CohortSegmentPage
   GtkLabel *updated_label;
   CohortCriteriaBuilder *criteria_builder;
   CohortMembersPanel *members_panel;
+  GtkWidget *count_bar;
+  GtkLabel *count_bar_label;
 };
 
 G_DEFINE_FINAL_TYPE (CohortSegmentPage, cohort_segment_page, ADW_TYPE_BIN)
@@ -333,6 +335,8 @@ cohort_segment_page_class_init (CohortSegmentPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, updated_label);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, criteria_builder);
   gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, members_panel);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, count_bar);
+  gtk_widget_class_bind_template_child (widget_class, CohortSegmentPage, count_bar_label);
 
   gtk_widget_class_install_action (widget_class, "segment.export-members", NULL, export_members_cb);
   gtk_widget_class_install_action (widget_class, "segment.publish-again", NULL, publish_again_cb);
@@ -343,6 +347,11 @@ cohort_segment_page_init (CohortSegmentPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cohort_a11y_tidy (GTK_WIDGET (self));
+
+  /* The live count, its share and the change against the saved rules stay
+   * in view below the page while the rules scroll. */
+  g_object_bind_property (self->criteria_builder, "summary", self->count_bar_label, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->criteria_builder, "visible", self->count_bar, "visible", G_BINDING_SYNC_CREATE);
 }
 
 CohortSegment *

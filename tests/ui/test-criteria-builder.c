@@ -1078,6 +1078,57 @@ test_safe_defaults (Fixture       *f,
   g_assert_null (stored);
 }
 
+/* The live count, its share and the change against the saved rules stay in
+ * a bar below the page while the rules scroll. */
+static void
+test_count_bar (Fixture       *f,
+                gconstpointer  data)
+{
+  CohortSegmentPage *page = WINDOW_CHILD (f->ui.window, "segment_page");
+  CohortCriteriaBuilder *builder = cohort_segment_page_get_criteria_builder (page);
+  GtkWidget *bar = TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "count_bar");
+  GtkLabel *label = TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "count_bar_label");
+  CohortConditionGroup *top;
+  GtkAdjustment *vadj;
+  graphene_rect_t bounds;
+  CountWait w = { NULL, 5 };
+
+  /* Only the main window on screen (for the screenshot). */
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  g_assert_true (cohort_window_select_segment (f->ui.window, cohort_segment_get_id (f->segment)));
+  ui_iterate ();
+  top = cohort_criteria_builder_get_root (builder);
+  w.builder = builder;
+  g_assert_true (gtk_widget_get_mapped (bar));
+  g_assert_null (gtk_widget_get_ancestor (bar, GTK_TYPE_SCROLLED_WINDOW));
+
+  fill_row (add_condition (top), "plan", COHORT_OP_EQ, "pro");
+  g_assert_true (ui_wait_until (count_is, &w));
+  g_assert_true (cohort_criteria_builder_save (builder, NULL));
+  ui_iterate ();
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (label), "5 customers match · 25.0\u00a0% of all"));
+  g_assert_null (strstr (gtk_label_get_label (label), "vs saved"));
+
+  /* Five more conditions: the rules scroll, the bar stays in the window. */
+  fill_row (add_condition (top), "age", COHORT_OP_GT, "30");
+  for (guint i = 0; i < 4; i++)
+    fill_row (add_condition (top), "email", COHORT_OP_EXISTS, NULL);
+  w.count = 4;
+  g_assert_true (ui_wait_until (count_is, &w));
+  ui_iterate ();
+  g_assert_cmpstr (gtk_label_get_label (label), ==, "4 customers match · 20.0\u00a0% of all · −1 vs saved");
+
+  vadj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (builder),
+                                                                                            GTK_TYPE_SCROLLED_WINDOW)));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadj), >, gtk_adjustment_get_page_size (vadj));
+  gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj));
+  ui_iterate ();
+  g_assert_true (gtk_widget_get_mapped (bar));
+  g_assert_true (gtk_widget_compute_bounds (bar, GTK_WIDGET (f->ui.window), &bounds));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (f->ui.window)));
+  ui_screenshot ("count-bar");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1101,6 +1152,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/untouched-row", Fixture, NULL, set_up, test_untouched_row, tear_down);
   g_test_add ("/ui/criteria-builder/discard-asks", Fixture, NULL, set_up, test_discard_asks, tear_down);
   g_test_add ("/ui/criteria-builder/safe-defaults", Fixture, NULL, set_up, test_safe_defaults, tear_down);
+  g_test_add ("/ui/criteria-builder/count-bar", Fixture, NULL, set_up, test_count_bar, tear_down);
 
   return g_test_run ();
 }
