@@ -42,6 +42,7 @@ struct _CohortWindow
 
   /* Set while the selection changes because of the program, not the user. */
   guint selecting : 1;
+  guint pointer_pick : 1;   /* the list was just pressed with the pointer */
   /* The content pane shows the customers, not a segment. */
   guint showing_customers : 1;
   /* Unsaved rules were saved or discarded: closing may go on. */
@@ -393,11 +394,43 @@ selection_changed_cb (CohortWindow *self)
 
   update_view (self);
 
-  /* On a narrow window, picking a segment shows its page. */
-  if (!self->selecting && get_selected_segment (self) != NULL &&
-      adw_leaflet_get_folded (self->leaflet) &&
-      gtk_widget_has_focus (GTK_WIDGET (self->segment_list)))
+  /* On a narrow window, one click on a segment shows its page (arrow keys
+   * only move through the list; Enter opens, see segment_activated_cb). */
+  if (!self->selecting && self->pointer_pick && get_selected_segment (self) != NULL &&
+      adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child_name (self->leaflet, "content");
+  self->pointer_pick = FALSE;
+}
+
+/* After a press on a row and what it did: if it selected nothing new (the
+ * row was selected already), open that row all the same. */
+static gboolean
+pointer_pick_idle_cb (gpointer data)
+{
+  CohortWindow *self = data;
+
+  if (self->pointer_pick && get_selected_segment (self) != NULL && adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "content");
+  self->pointer_pick = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs before the row's own click handling (capture phase), which selects:
+ * the selection that follows comes from the pointer. */
+static void
+list_pressed_cb (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 CohortWindow    *self)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->segment_list), x, y, GTK_PICK_DEFAULT);
+
+  if (picked == NULL ||
+      (!COHORT_IS_SEGMENT_ROW (picked) && gtk_widget_get_ancestor (picked, COHORT_TYPE_SEGMENT_ROW) == NULL))
+    return;
+  self->pointer_pick = TRUE;
+  g_idle_add_full (G_PRIORITY_DEFAULT, pointer_pick_idle_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -1614,6 +1647,13 @@ cohort_window_init (CohortWindow *self)
                            create_remote_row, NULL, NULL);
 
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->segment_list));
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect (click, "pressed", G_CALLBACK (list_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->segment_list), GTK_EVENT_CONTROLLER (click));
+  }
 
   /* Run from the build tree without GSETTINGS_SCHEMA_DIR, the schema is
    * missing: work, just without remembering the window. */

@@ -20,6 +20,7 @@
 #include "cohort-criteria-builder.h"
 #include "cohort-importer.h"
 #include "cohort-segment-page.h"
+#include "cohort-segment-row.h"
 #include "cohort-ui-test.h"
 
 static GtkWidget *
@@ -271,6 +272,110 @@ test_keyboard_only (UiFixture     *f,
   }
 }
 
+static CohortSegmentRow *
+find_row (GtkWidget  *widget,
+          const char *name)
+{
+  if (COHORT_IS_SEGMENT_ROW (widget) && cohort_segment_row_get_segment (COHORT_SEGMENT_ROW (widget)) != NULL &&
+      g_strcmp0 (cohort_segment_get_name (cohort_segment_row_get_segment (COHORT_SEGMENT_ROW (widget))), name) == 0)
+    return COHORT_SEGMENT_ROW (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      CohortSegmentRow *row = find_row (c, name);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* A press on a row of the list, as GTK delivers it: the list's
+ * capture-phase click gestures first, then the row selects its item. */
+static void
+click_row (CohortWindow *window,
+           const char   *name)
+{
+  GtkWidget *list = WINDOW_CHILD (window, "segment_list");
+  CohortSegmentRow *row = find_row (list, name);
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (list);
+  graphene_point_t in_row = GRAPHENE_POINT_INIT (4, 4);
+  graphene_point_t at;
+  int position = -1;
+
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (row), list, &in_row, &at));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c) && gtk_event_controller_get_propagation_phase (c) == GTK_PHASE_CAPTURE)
+        g_signal_emit_by_name (c, "pressed", 1, (double) at.x, (double) at.y);
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (cohort_window_get_segments (window)); i++)
+    {
+      g_autoptr(CohortSegment) s = g_list_model_get_item (cohort_window_get_segments (window), i);
+
+      if (g_strcmp0 (cohort_segment_get_name (s), name) == 0)
+        position = (int) i;
+    }
+  g_assert_cmpint (position, >=, 0);
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (cohort_window_get_segments (window)), (guint) position);
+  ui_iterate ();
+}
+
+/* In the one-column layout one click (or Enter) on a segment opens it;
+ * moving through the list with the arrow keys does not. */
+static void
+test_narrow_one_click (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cohort-ui-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.cohort", NULL);
+  CohortWindow *window = cohort_window_new (NULL);
+  AdwLeaflet *leaflet = WINDOW_CHILD (window, "leaflet");
+  g_autoptr(CohortSegment) a = NULL;
+  g_autoptr(CohortSegment) b = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 660, 700);
+  g_assert_true (cohort_window_open_workspace (window, path, TRUE));
+  gtk_window_present (GTK_WINDOW (window));
+  a = cohort_segments_create (cohort_window_get_workspace (window), "Alpha", COHORT_SEGMENT_MANUAL, "", &error);
+  g_assert_no_error (error);
+  b = cohort_segments_create (cohort_window_get_workspace (window), "Beta", COHORT_SEGMENT_MANUAL, "", &error);
+  g_assert_no_error (error);
+  ui_iterate ();
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  adw_leaflet_set_visible_child_name (leaflet, "sidebar");
+
+  /* Selected without the pointer (arrow keys): the list stays. */
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (cohort_window_get_segments (window)), 1);
+  ui_iterate ();
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "sidebar");
+
+  /* One click: the segment's page. */
+  click_row (window, "Alpha");
+  g_assert_cmpint (cohort_window_get_selected_id (window), ==, cohort_segment_get_id (a));
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+  ui_screenshot ("narrow-open");
+
+  /* Back, and one click on the row already selected opens it too. */
+  adw_leaflet_set_visible_child_name (leaflet, "sidebar");
+  click_row (window, "Alpha");
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+
+  /* Enter (the list's activate) opens as well. */
+  adw_leaflet_set_visible_child_name (leaflet, "sidebar");
+  g_assert_true (gtk_widget_activate_action (WINDOW_CHILD (window, "segment_list"), "list.activate-item", "u", 1));
+  ui_iterate ();
+  g_assert_cmpstr (adw_leaflet_get_visible_child_name (leaflet), ==, "content");
+
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_iterate ();
+  g_assert_finalize_object (window);
+  ui_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -280,6 +385,7 @@ main (int   argc,
 
   g_test_add ("/ui/keyboard/create-and-two-conditions", UiFixture, NULL,
               ui_fixture_set_up, test_keyboard_only, ui_fixture_tear_down);
+  g_test_add_func ("/ui/narrow/one-click-opens", test_narrow_one_click);
 
   return g_test_run ();
 }
