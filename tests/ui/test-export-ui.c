@@ -265,7 +265,9 @@ test_export_cancel (UiFixture     *f,
 
   /* Cancel while it writes: the dialog comes back to the columns, and no
    * partial file is left behind. (Had the thread already finished, the
-   * file is complete and the dialog gone.) */
+   * file is complete and the dialog gone: held here, so that asking it
+   * whether it is busy stays valid.) */
+  g_object_ref (dialog);
   cohort_export_dialog_export_to_file (dialog, file);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (TEMPLATE_CHILD (dialog, COHORT_TYPE_EXPORT_DIALOG, "stack")), ==, "progress");
   g_signal_emit_by_name (TEMPLATE_CHILD (dialog, COHORT_TYPE_EXPORT_DIALOG, "cancel_button"), "clicked");
@@ -282,6 +284,7 @@ test_export_cancel (UiFixture     *f,
       cohort_export_dialog_export_to_file (dialog, file);
       g_assert_true (ui_wait_until (dialog_gone, NULL));
     }
+  g_object_unref (dialog);
   {
     g_autofree char *contents = read_file (path);
     g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
