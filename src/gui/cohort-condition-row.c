@@ -1469,7 +1469,7 @@ cohort_condition_row_to_json (CohortConditionRow *self)
     default:
       {
         const char *text = gtk_editable_get_text (GTK_EDITABLE (self->json_entry));
-        JsonNode *node = json_from_string (text, NULL);
+        JsonNode *node = cohort_criteria_json_from_string (text, NULL);
 
         if (node == NULL)
           {

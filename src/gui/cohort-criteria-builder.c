@@ -576,11 +576,15 @@ load_stored (CohortCriteriaBuilder *self,
 {
   g_autoptr(CohortCriteria) criteria = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (stored != NULL && *stored != '\0')
     {
-      criteria = cohort_criteria_parse (stored, NULL);
-      node = criteria ? cohort_criteria_to_json_node (criteria) : json_from_string (stored, NULL);
+      criteria = cohort_criteria_parse (stored, &error);
+      /* Invalid criteria (written outside Cohort) are shown as they are, as
+       * far as they can be read at all: nested too deep, not even that. */
+      node = criteria ? cohort_criteria_to_json_node (criteria)
+                      : cohort_criteria_json_from_string (stored, NULL);
     }
 
   show_node (self, node);
@@ -592,7 +596,7 @@ load_stored (CohortCriteriaBuilder *self,
   g_ptr_array_set_size (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
   g_clear_weak_pointer (&self->last_edit_focus);
-  set_message (self, NULL);
+  set_message (self, node == NULL && error != NULL ? error->message : NULL);
   refresh (self);
 }
 

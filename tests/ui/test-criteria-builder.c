@@ -1129,6 +1129,37 @@ test_count_bar (Fixture       *f,
   ui_screenshot ("count-bar");
 }
 
+/* Criteria stored nested deeper than anything may walk (by another program):
+ * the builder shows the error instead of crashing on the JSON. */
+static void
+test_too_deep_stored (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(CohortSegment) reloaded = NULL;
+  GtkLabel *message = BUILDER_CHILD (f->builder, "message_label");
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (deep, "{\"not\":");
+  g_string_append (deep, "{\"attribute\":{\"field\":\"plan\",\"operator\":\"exists\"}}");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '}');
+
+  stmt = cohort_workspace_prepare (f->ws, "UPDATE segments SET criteria = ? WHERE id = ?", NULL);
+  g_assert_nonnull (stmt);
+  sqlite3_bind_text (stmt, 1, deep->str, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, cohort_segment_get_id (f->segment));
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_reset (stmt);
+
+  reloaded = cohort_segments_get (f->ws, cohort_segment_get_id (f->segment), NULL);
+  g_assert_nonnull (reloaded);
+  cohort_criteria_builder_set_segment (f->builder, f->ws, reloaded);
+  ui_iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_label (message), "deeper than"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1153,6 +1184,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/discard-asks", Fixture, NULL, set_up, test_discard_asks, tear_down);
   g_test_add ("/ui/criteria-builder/safe-defaults", Fixture, NULL, set_up, test_safe_defaults, tear_down);
   g_test_add ("/ui/criteria-builder/count-bar", Fixture, NULL, set_up, test_count_bar, tear_down);
+  g_test_add ("/ui/criteria-builder/too-deep-stored", Fixture, NULL, set_up, test_too_deep_stored, tear_down);
 
   return g_test_run ();
 }
