@@ -75,6 +75,17 @@ query_int (CohortWorkspace *ws, const char *sql)
 }
 
 static void
+assert_integrity_ok (CohortWorkspace *ws)
+{
+  sqlite3_stmt *stmt = cohort_workspace_prepare (ws, "PRAGMA integrity_check", NULL);
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_reset (stmt);
+}
+
+static void
 test_create_and_reopen (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -554,7 +565,7 @@ test_migration_restores_schema (Fixture *f, gconstpointer data)
   g_assert_cmpint (query_int (ws, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
                                   "AND name IN ('events_by_dedupe', 'events_by_customer')"), ==, 2);
   g_assert_cmpint (count_stamp_triggers (ws), ==, 12);
-  g_assert_cmpint (query_int (ws, "PRAGMA integrity_check = 1") , ==, 0);
+  assert_integrity_ok (ws);
   g_object_unref (ws);
 
   /* Triggers another program dropped are put back on the next open. */
@@ -601,6 +612,51 @@ test_create_race (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
       g_assert_cmpint (query_int (ws, "SELECT count(*) FROM meta WHERE key = 'uuid'"), ==, 1);
       g_assert_cmpint (query_int (ws, "PRAGMA user_version"), ==, cohort_workspace_schema_version ());
+    }
+}
+
+/* Separate processes creating one new workspace at once (a script starting
+ * several commands): all succeed, and every one's segment is there. */
+static void
+test_create_race_processes (Fixture *f, gconstpointer data)
+{
+  const char *binary = g_getenv ("COHORT_BINARY");
+
+  if (binary == NULL)
+    {
+      g_test_skip ("COHORT_BINARY is not set");
+      return;
+    }
+  for (int round = 0; round < 5; round++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s.p%d", f->path, round);
+      GSubprocess *procs[6];
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CohortWorkspace) ws = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (procs); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("S%u", i);
+
+          procs[i] = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                       &error, binary, "--workspace", path, "segments", "create",
+                                       name, "--manual", NULL);
+          g_assert_no_error (error);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (procs); i++)
+        {
+          g_autofree char *err = NULL;
+
+          g_assert_true (g_subprocess_communicate_utf8 (procs[i], NULL, NULL, NULL, &err, &error));
+          g_assert_no_error (error);
+          if (g_subprocess_get_exit_status (procs[i]) != 0)
+            g_error ("process %u failed: %s", i, err);
+          g_object_unref (procs[i]);
+        }
+      ws = cohort_workspace_open (path, COHORT_WORKSPACE_OPEN_NONE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (query_int (ws, "SELECT count(*) FROM segments"), ==, 6);
+      assert_integrity_ok (ws);
     }
 }
 
@@ -765,6 +821,7 @@ main (int argc, char **argv)
   ADD ("/workspace/stamp/suspended", test_stamp_suspended);
   ADD ("/workspace/migration-restores-schema", test_migration_restores_schema);
   ADD ("/workspace/create-race", test_create_race);
+  ADD ("/workspace/create-race-processes", test_create_race_processes);
   ADD ("/workspace/refuse-device", test_refuse_device);
   ADD ("/workspace/shared-with-command-line", test_shared_with_command_line);
   ADD ("/workspace/read-only-folder", test_read_only_folder);
