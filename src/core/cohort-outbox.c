@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-outbox.h"
+#include "cohort-value.h"
 
 static const char *const op_names[] = {
   [COHORT_OUTBOX_CREATE] = "create",
@@ -66,13 +67,9 @@ cohort_outbox_record (CohortWorkspace  *ws,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, segment_id);
   sqlite3_bind_text (stmt, 2, op_names[op], -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return cohort_workspace_db_error (ws, error, _("recording a change for sync"));
+  sqlite3_bind_int64 (stmt, 3, cohort_now_real ());
   /* No change of its own to announce: the caller notes the change it records. */
-  return TRUE;
+  return cohort_workspace_step_done (ws, stmt, _("recording a change for sync"), error);
 }
 
 gboolean
@@ -136,7 +133,6 @@ cohort_outbox_remove (CohortWorkspace  *ws,
                       GError          **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = cohort_workspace_prepare (ws,
                                    "DELETE FROM sync_outbox WHERE segment = ? AND seq <= ?",
@@ -145,9 +141,5 @@ cohort_outbox_remove (CohortWorkspace  *ws,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, segment_id);
   sqlite3_bind_int64 (stmt, 2, max_seq);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return cohort_workspace_db_error (ws, error, _("updating the sync outbox"));
-  return TRUE;
+  return cohort_workspace_step_done (ws, stmt, _("updating the sync outbox"), error);
 }

@@ -39,12 +39,6 @@ G_DEFINE_QUARK (cohort-sync-error-quark, cohort_sync_error)
 
 #define N_ID_TYPES 2     /* COHORT_CIO_ID_TYPE_ID, COHORT_CIO_ID_TYPE_EMAIL */
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
 /* Links */
 
 typedef enum
@@ -109,19 +103,6 @@ load_link (CohortWorkspace  *ws,
 }
 
 static gboolean
-step_done (CohortWorkspace  *ws,
-           sqlite3_stmt     *stmt,
-           GError          **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return cohort_workspace_db_error (ws, error, _("recording the sync"));
-  return TRUE;
-}
-
-static gboolean
 exec_with_segment (CohortWorkspace  *ws,
                    const char       *sql,
                    gint64            segment_id,
@@ -132,7 +113,7 @@ exec_with_segment (CohortWorkspace  *ws,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, segment_id);
-  return step_done (ws, stmt, error);
+  return cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
 }
 
 static gboolean
@@ -159,8 +140,8 @@ set_status (CohortWorkspace  *ws,
     sqlite3_bind_int64 (stmt, 4, local_count);
   if (remote_count >= 0)
     sqlite3_bind_int64 (stmt, 5, remote_count);
-  sqlite3_bind_int64 (stmt, 6, now_seconds ());
-  return step_done (ws, stmt, error);
+  sqlite3_bind_int64 (stmt, 6, cohort_now_real ());
+  return cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
 }
 
 /* Runs @func-like bodies in one transaction: begin, then commit or rollback. */
@@ -335,7 +316,7 @@ fill_desired (CohortWorkspace  *ws,
       if (ok)
         {
           sqlite3_bind_int64 (stmt, 1, item->segment_id);
-          ok = step_done (ws, stmt, error);
+          ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
         }
     }
   else
@@ -357,7 +338,7 @@ fill_desired (CohortWorkspace  *ws,
             {
               sqlite3_reset (stmt);
               sqlite3_bind_int64 (stmt, 1, bit);
-              ok = step_done (ws, stmt, error);
+              ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
             }
         }
     }
@@ -441,7 +422,7 @@ compute_diff (CohortWorkspace  *ws,
       stmt = cohort_workspace_prepare (ws,
                                        "INSERT OR IGNORE INTO temp.sync_people (ordinal, id_type, ident) "
                                        "SELECT ordinal, id_type, ident FROM temp.sync_desired", error);
-      ok = stmt != NULL && step_done (ws, stmt, error);
+      ok = stmt != NULL && cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
       if (!ok)
         {
           cohort_workspace_rollback (ws);
@@ -1065,9 +1046,9 @@ record_linked (Ctx      *ctx,
   if (ok)
     {
       sqlite3_bind_int64 (stmt, 1, remote_id);
-      sqlite3_bind_int64 (stmt, 2, now_seconds ());
+      sqlite3_bind_int64 (stmt, 2, cohort_now_real ());
       sqlite3_bind_int64 (stmt, 3, item->segment_id);
-      ok = step_done (ctx->ws, stmt, error);
+      ok = cohort_workspace_step_done (ctx->ws, stmt, _("recording the sync"), error);
     }
   if (!finish_transaction (ctx->ws, ok, error))
     return FALSE;
@@ -1099,8 +1080,8 @@ record_pending (Ctx      *ctx,
       sqlite3_bind_int64 (stmt, 1, item->segment_id);
       sqlite3_bind_text (stmt, 2, ref, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, item->name, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 4, now_seconds ());
-      ok = step_done (ctx->ws, stmt, error);
+      sqlite3_bind_int64 (stmt, 4, cohort_now_real ());
+      ok = cohort_workspace_step_done (ctx->ws, stmt, _("recording the sync"), error);
     }
   /* A new remote segment starts empty. */
   ok = ok && exec_with_segment (ctx->ws, "DELETE FROM sync_pushed WHERE segment = ?",
@@ -1108,7 +1089,7 @@ record_pending (Ctx      *ctx,
   if (!finish_transaction (ctx->ws, ok, error))
     return FALSE;
   item->link.state = LINK_PENDING;
-  item->link.pending_since = now_seconds ();
+  item->link.pending_since = cohort_now_real ();
   g_free (item->link.remote_name);
   item->link.remote_name = g_strdup (item->name);
   g_free (item->link.create_ref);
@@ -1320,7 +1301,7 @@ record_batch (Ctx                *ctx,
       sqlite3_bind_int64 (stmt, 1, item->segment_id);
       sqlite3_bind_text (stmt, 2, cohort_cio_id_type_to_string (id_type), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, ids[i], -1, SQLITE_STATIC);
-      ok = step_done (ctx->ws, stmt, error);
+      ok = cohort_workspace_step_done (ctx->ws, stmt, _("recording the sync"), error);
     }
   return finish_transaction (ctx->ws, ok, error);
 }
@@ -1683,14 +1664,14 @@ send_identify_batch (Ctx        *ctx,
       sqlite3_reset (mark);
       sqlite3_bind_text (mark, 1, person->id_type, -1, SQLITE_STATIC);
       sqlite3_bind_text (mark, 2, person->ident, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (mark, 3, now_seconds ());
-      ok = step_done (ctx->ws, mark, &error);
+      sqlite3_bind_int64 (mark, 3, cohort_now_real ());
+      ok = cohort_workspace_step_done (ctx->ws, mark, _("recording the sync"), &error);
       if (ok)
         {
           sqlite3_reset (unpush);
           sqlite3_bind_text (unpush, 1, person->id_type, -1, SQLITE_STATIC);
           sqlite3_bind_text (unpush, 2, person->ident, -1, SQLITE_STATIC);
-          ok = step_done (ctx->ws, unpush, &error);
+          ok = cohort_workspace_step_done (ctx->ws, unpush, _("recording the sync"), &error);
           if (ok && sqlite3_changes (cohort_workspace_get_db (ctx->ws)) > 0)
             ctx->pushed_changed = TRUE;
         }
@@ -1877,7 +1858,7 @@ store_remote_segments (CohortWorkspace  *ws,
 {
   sqlite3_stmt *stmt;
   gboolean ok;
-  gint64 now = now_seconds ();
+  gint64 now = cohort_now_real ();
 
   if (!cohort_workspace_begin (ws, error))
     return FALSE;
@@ -1910,7 +1891,7 @@ store_remote_segments (CohortWorkspace  *ws,
       sqlite3_bind_int64 (stmt, 9, segment->created_at);
       sqlite3_bind_int64 (stmt, 10, segment->updated_at);
       sqlite3_bind_int64 (stmt, 11, now);
-      ok = step_done (ws, stmt, error);
+      ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
     }
   return finish_transaction (ws, ok, error);
 }
@@ -2333,8 +2314,8 @@ cohort_sync_pull_members (CohortWorkspace         *ws,
   if (ok)
     {
       sqlite3_bind_int64 (stmt, 1, remote_id);
-      sqlite3_bind_int64 (stmt, 2, now_seconds ());
-      ok = step_done (ws, stmt, error);
+      sqlite3_bind_int64 (stmt, 2, cohort_now_real ());
+      ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
     }
   if (!finish_transaction (ws, ok, error))
     return -1;
@@ -2364,7 +2345,7 @@ cohort_sync_pull_members (CohortWorkspace         *ws,
           sqlite3_bind_text (stmt, 3, ident->cio_id, -1, SQLITE_STATIC);
           sqlite3_bind_text (stmt, 4, ident->id, -1, SQLITE_STATIC);
           sqlite3_bind_text (stmt, 5, ident->email, -1, SQLITE_STATIC);
-          ok = step_done (ws, stmt, error);
+          ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
         }
       if (ok)
         {
@@ -2377,7 +2358,7 @@ cohort_sync_pull_members (CohortWorkspace         *ws,
               sqlite3_bind_int64 (stmt, 1, position);
               sqlite3_bind_int (stmt, 2, next == NULL);
               sqlite3_bind_int64 (stmt, 3, remote_id);
-              ok = step_done (ws, stmt, error);
+              ok = cohort_workspace_step_done (ws, stmt, _("recording the sync"), error);
             }
         }
       if (!finish_transaction (ws, ok, error))

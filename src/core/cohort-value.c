@@ -345,6 +345,12 @@ cohort_now (void)
       if (g_ascii_string_to_signed (env, 10, G_MININT64, G_MAXINT64, &v, NULL))
         return v;
     }
+  return cohort_now_real ();
+}
+
+gint64
+cohort_now_real (void)
+{
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 

@@ -54,6 +54,9 @@ char      *cohort_value_fold               (const char *text,
 
 /* $COHORT_NOW when it holds an integer, else the real time (Unix seconds). */
 gint64     cohort_now                      (void);
+/* The real time in Unix seconds, for stamps of when something happened
+ * (never $COHORT_NOW, which sets the "now" of the rules). */
+gint64     cohort_now_real                 (void);
 
 /* 32-bit FNV-1a: offset basis 2166136261, prime 16777619. */
 guint32    cohort_fnv1a32                  (const void *data,

@@ -178,6 +178,20 @@ cohort_workspace_db_error (CohortWorkspace  *self,
   return FALSE;
 }
 
+gboolean
+cohort_workspace_step_done (CohortWorkspace  *self,
+                            sqlite3_stmt     *stmt,
+                            const char       *what,
+                            GError          **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return cohort_workspace_db_error (self, error, what);
+  return TRUE;
+}
+
 /* What the path is, by stat() alone: the database file is never opened
  * outside SQLite. Closing any descriptor of a file drops every POSIX lock
  * this process holds on it, so a worker thread that read the header with

@@ -79,6 +79,12 @@ gboolean         cohort_workspace_exec                 (CohortWorkspace         
 gboolean         cohort_workspace_db_error             (CohortWorkspace          *self,
                                                         GError                  **error,
                                                         const char               *what);
+/* Steps @stmt once and resets it; anything but SQLITE_DONE sets @error
+ * through cohort_workspace_db_error() with @what and returns FALSE. */
+gboolean         cohort_workspace_step_done            (CohortWorkspace          *self,
+                                                        sqlite3_stmt             *stmt,
+                                                        const char               *what,
+                                                        GError                  **error);
 
 /* Nestable transactions: the outermost is BEGIN IMMEDIATE, inner ones are
  * SAVEPOINTs. Every begin must be matched by commit or rollback. */
