@@ -4,6 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Cohort-Sync"
 #include <inttypes.h>
 
 #include <string.h>
@@ -441,6 +444,187 @@ is_transport_error (const GError *error)
   return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A request to send: no redirects followed, the key of @api, the JSON body. */
+static SoupMessage *
+new_message (CohortCioClient  *self,
+             CohortCioApi      api,
+             CohortCioRetry    retry,
+             const char       *method,
+             const char       *url,
+             GBytes           *body_bytes,
+             GError          **error)
+{
+  SoupMessage *msg = soup_message_new (method, url);
+  SoupMessageHeaders *headers;
+
+  if (msg == NULL)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
+                   _("“%s” is not a valid address"), url);
+      return NULL;
+    }
+  /* Never follow a redirect: the Authorization header would go with it. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  if (retry == COHORT_CIO_WRITE_IDEMPOTENT)
+    soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Authorization", self->auth[api]);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (body_bytes != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
+  return msg;
+}
+
+/* No answer at all (@local_error): FALSE with @error set when the request
+ * is over, TRUE when it is to be sent again after a backoff. */
+static gboolean
+retry_after_no_answer (CohortCioClient  *self,
+                       CohortCioRetry    retry,
+                       const char       *method,
+                       const char       *path,
+                       guint             attempt,
+                       GError          **local_error,
+                       GError          **error)
+{
+  if (!is_transport_error (*local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (local_error));
+      return FALSE;
+    }
+  g_debug ("%s %s: no answer: %s", method, path, (*local_error)->message);
+  if (retry == COHORT_CIO_WRITE_ONCE)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
+                   _("%s %s: no answer from Customer.io (%s); it may have been applied"),
+                   method, path, (*local_error)->message);
+      return FALSE;
+    }
+  if (attempt >= self->max_attempts)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NETWORK,
+                   _("%s %s: could not reach Customer.io: %s"),
+                   method, path, (*local_error)->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The JSON of a successful answer; NULL without an error when it is empty. */
+static JsonNode *
+parse_answer (GBytes      *bytes,
+              const char  *method,
+              const char  *path,
+              GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  if (len == 0)
+    return NULL;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &parse_error) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_RESPONSE,
+                   _("%s %s: Customer.io answered with something that is not JSON"),
+                   method, path);
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* An answer other than success: FALSE with @error set when the request is
+ * over, TRUE with *@delay_out (microseconds) when it is to be sent again. */
+static gboolean
+retry_after_failure (CohortCioClient  *self,
+                     CohortCioApi      api,
+                     CohortCioRetry    retry,
+                     const char       *method,
+                     const char       *path,
+                     SoupMessage      *msg,
+                     GBytes           *bytes,
+                     guint             attempt,
+                     gint64           *delay_out,
+                     GError          **error)
+{
+  guint status = soup_message_get_status (msg);
+  gboolean last = attempt >= self->max_attempts;
+
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                           "Location");
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_REDIRECTED,
+                   _("%s %s: Customer.io redirected to %s, which Cohort does not follow "
+                     "(keys are never sent to another address); check the region"),
+                   method, path, location ? location : "?");
+      return FALSE;
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNAUTHORIZED,
+                   _("Customer.io refused the %s (HTTP %u on %s %s): check it in Preferences"),
+                   api_key_name (api), status, method, path);
+      return FALSE;
+    }
+  else if (status == SOUP_STATUS_NOT_FOUND)
+    {
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND,
+                   _("%s %s: not found in Customer.io"), method, path);
+      return FALSE;
+    }
+  else if (status == 429)
+    {
+      gint64 retry_after = parse_retry_after (msg);
+
+      if (retry_after > (gint64) self->max_retry_after || last)
+        {
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_RATE_LIMITED,
+                       retry_after > 0
+                       ? _("%s %s: Customer.io’s rate limit was reached; try again in %"
+                           PRId64 " seconds")
+                       : _("%s %s: Customer.io’s rate limit or daily quota was reached; "
+                           "try again later"),
+                       method, path, retry_after);
+          return FALSE;
+        }
+      /* A 429 was not applied: every request may be repeated. */
+      *delay_out = retry_after >= 0 ? retry_after * G_USEC_PER_SEC : backoff_us (self, attempt);
+    }
+  else if (SOUP_STATUS_IS_SERVER_ERROR (status))
+    {
+      if (retry == COHORT_CIO_WRITE_ONCE)
+        {
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
+                       _("%s %s: Customer.io failed (HTTP %u); it may have been applied"),
+                       method, path, status);
+          return FALSE;
+        }
+      if (last)
+        {
+          g_autofree char *detail = error_detail (bytes);
+
+          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_SERVER,
+                       _("%s %s: Customer.io failed (HTTP %u%s%s); try again later"),
+                       method, path, status, detail ? ": " : "", detail ? detail : "");
+          return FALSE;
+        }
+      *delay_out = backoff_us (self, attempt);
+    }
+  else
+    {
+      g_autofree char *detail = error_detail (bytes);
+
+      g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_BAD_REQUEST,
+                   _("%s %s: Customer.io refused the request (HTTP %u%s%s)"),
+                   method, path, status, detail ? ": " : "", detail ? detail : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 JsonNode *
 cohort_cio_client_request (CohortCioClient  *self,
                            CohortCioApi      api,
@@ -477,30 +661,15 @@ cohort_cio_client_request (CohortCioClient  *self,
       g_autoptr(SoupMessage) msg = NULL;
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(GError) local_error = NULL;
-      SoupMessageHeaders *headers;
-      gboolean last = attempt >= self->max_attempts;
       gint64 delay = -1;
       guint status;
 
       if (!rate_wait (self, api, cancellable, error))
         return NULL;
 
-      msg = soup_message_new (method, url);
+      msg = new_message (self, api, retry, method, url, body_bytes, error);
       if (msg == NULL)
-        {
-          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_URL,
-                       _("“%s” is not a valid address"), url);
-          return NULL;
-        }
-      /* Never follow a redirect: the Authorization header would go with it. */
-      soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-      if (retry == COHORT_CIO_WRITE_IDEMPOTENT)
-        soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
-      headers = soup_message_get_request_headers (msg);
-      soup_message_headers_replace (headers, "Authorization", self->auth[api]);
-      soup_message_headers_replace (headers, "Accept", "application/json");
-      if (body_bytes != NULL)
-        soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
+        return NULL;
 
       g_mutex_lock (&self->lock);
       self->n_requests++;
@@ -512,27 +681,8 @@ cohort_cio_client_request (CohortCioClient  *self,
       bytes = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
       if (bytes == NULL)
         {
-          if (!is_transport_error (local_error))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return NULL;
-            }
-          g_debug ("%s %s: no answer: %s", method, path, local_error->message);
-          if (retry == COHORT_CIO_WRITE_ONCE)
-            {
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
-                           _("%s %s: no answer from Customer.io (%s); it may have been applied"),
-                           method, path, local_error->message);
-              return NULL;
-            }
-          if (last)
-            {
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NETWORK,
-                           _("%s %s: could not reach Customer.io: %s"),
-                           method, path, local_error->message);
-              return NULL;
-            }
-          if (!sleep_cancellable (backoff_us (self, attempt), cancellable, error))
+          if (!retry_after_no_answer (self, retry, method, path, attempt, &local_error, error) ||
+              !sleep_cancellable (backoff_us (self, attempt), cancellable, error))
             return NULL;
           continue;
         }
@@ -543,95 +693,9 @@ cohort_cio_client_request (CohortCioClient  *self,
       g_debug ("%s %s: HTTP %u", method, path, status);
 
       if (SOUP_STATUS_IS_SUCCESSFUL (status))
-        {
-          g_autoptr(JsonParser) parser = NULL;
-          g_autoptr(GError) parse_error = NULL;
-          gsize len = 0;
-          const char *data = g_bytes_get_data (bytes, &len);
-
-          if (len == 0)
-            return NULL;
-          parser = json_parser_new ();
-          if (!json_parser_load_from_data (parser, data, (gssize) len, &parse_error) ||
-              json_parser_get_root (parser) == NULL)
-            {
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_INVALID_RESPONSE,
-                           _("%s %s: Customer.io answered with something that is not JSON"),
-                           method, path);
-              return NULL;
-            }
-          return json_node_copy (json_parser_get_root (parser));
-        }
-      else if (SOUP_STATUS_IS_REDIRECTION (status))
-        {
-          const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                               "Location");
-          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_REDIRECTED,
-                       _("%s %s: Customer.io redirected to %s, which Cohort does not follow "
-                         "(keys are never sent to another address); check the region"),
-                       method, path, location ? location : "?");
-          return NULL;
-        }
-      else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
-        {
-          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNAUTHORIZED,
-                       _("Customer.io refused the %s (HTTP %u on %s %s): check it in Preferences"),
-                       api_key_name (api), status, method, path);
-          return NULL;
-        }
-      else if (status == SOUP_STATUS_NOT_FOUND)
-        {
-          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND,
-                       _("%s %s: not found in Customer.io"), method, path);
-          return NULL;
-        }
-      else if (status == 429)
-        {
-          gint64 retry_after = parse_retry_after (msg);
-
-          if (retry_after > (gint64) self->max_retry_after || last)
-            {
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_RATE_LIMITED,
-                           retry_after > 0
-                           ? _("%s %s: Customer.io’s rate limit was reached; try again in %"
-                               PRId64 " seconds")
-                           : _("%s %s: Customer.io’s rate limit or daily quota was reached; "
-                               "try again later"),
-                           method, path, retry_after);
-              return NULL;
-            }
-          /* A 429 was not applied: every request may be repeated. */
-          delay = retry_after >= 0 ? retry_after * G_USEC_PER_SEC : backoff_us (self, attempt);
-        }
-      else if (SOUP_STATUS_IS_SERVER_ERROR (status))
-        {
-          if (retry == COHORT_CIO_WRITE_ONCE)
-            {
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN,
-                           _("%s %s: Customer.io failed (HTTP %u); it may have been applied"),
-                           method, path, status);
-              return NULL;
-            }
-          if (last)
-            {
-              g_autofree char *detail = error_detail (bytes);
-
-              g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_SERVER,
-                           _("%s %s: Customer.io failed (HTTP %u%s%s); try again later"),
-                           method, path, status, detail ? ": " : "", detail ? detail : "");
-              return NULL;
-            }
-          delay = backoff_us (self, attempt);
-        }
-      else
-        {
-          g_autofree char *detail = error_detail (bytes);
-
-          g_set_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_BAD_REQUEST,
-                       _("%s %s: Customer.io refused the request (HTTP %u%s%s)"),
-                       method, path, status, detail ? ": " : "", detail ? detail : "");
-          return NULL;
-        }
+        return parse_answer (bytes, method, path, error);
+      if (!retry_after_failure (self, api, retry, method, path, msg, bytes, attempt, &delay, error))
+        return NULL;
 
       /* Make the next request wait too, whatever thread sends it. */
       g_mutex_lock (&self->lock);

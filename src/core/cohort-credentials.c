@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Cohort-Sync"
+
 #include <string.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
