@@ -625,7 +625,10 @@ retry_after_failure (CohortCioClient  *self,
   return TRUE;
 }
 
-JsonNode *
+/* The low-level call: @path starts with "/" and may carry a query; @body may
+ * be NULL. Returns the parsed answer (a NULL node for an empty one: check
+ * @error), and the HTTP status in @status_out. */
+static JsonNode *
 cohort_cio_client_request (CohortCioClient  *self,
                            CohortCioApi      api,
                            CohortCioRetry    retry,
@@ -871,22 +874,6 @@ segment_answer (JsonObject  *obj,
   if (segment == NULL)
     invalid_response (error, method, path, "“segment”");
   return segment;
-}
-
-CohortCioSegment *
-cohort_cio_client_get_segment (CohortCioClient  *self,
-                               gint64            id,
-                               GCancellable     *cancellable,
-                               GError          **error)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/segments/%" PRId64, id);
-  g_autoptr(JsonObject) obj = NULL;
-
-  obj = request_object (self, COHORT_CIO_APP, COHORT_CIO_READ, "GET", path, NULL,
-                        cancellable, error);
-  if (obj == NULL)
-    return NULL;
-  return segment_answer (obj, "GET", path, error);
 }
 
 CohortCioSegment *

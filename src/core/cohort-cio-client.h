@@ -159,25 +159,8 @@ gboolean          cohort_cio_client_test_connection_finish (CohortCioClient  *se
                                                             GError          **track_error,
                                                             GError          **app_error);
 
-/* The low-level call: @path starts with "/" and may carry a query; @body may
- * be NULL. Returns the parsed answer (a NULL node for an empty one: check
- * @error), and the HTTP status in @status. */
-JsonNode         *cohort_cio_client_request          (CohortCioClient *self,
-                                                      CohortCioApi     api,
-                                                      CohortCioRetry   retry,
-                                                      const char      *method,
-                                                      const char      *path,
-                                                      JsonNode        *body,
-                                                      guint           *status,
-                                                      GCancellable    *cancellable,
-                                                      GError         **error);
-
 /* App API: segments. */
 GPtrArray        *cohort_cio_client_list_segments    (CohortCioClient *self,
-                                                      GCancellable    *cancellable,
-                                                      GError         **error);
-CohortCioSegment *cohort_cio_client_get_segment      (CohortCioClient *self,
-                                                      gint64           id,
                                                       GCancellable    *cancellable,
                                                       GError         **error);
 /* Not repeated after an unclear failure (COHORT_CIO_ERROR_UNCERTAIN). */

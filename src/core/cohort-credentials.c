@@ -96,7 +96,8 @@ cohort_credentials_free (CohortCredentials *creds)
   g_free (creds);
 }
 
-const char *
+/* "us", "eu", or NULL */
+static const char *
 cohort_region_to_string (CohortRegion region)
 {
   switch (region)

@@ -38,7 +38,6 @@ CohortCredentials *cohort_credentials_copy           (const CohortCredentials *c
 void               cohort_credentials_free           (CohortCredentials       *creds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortCredentials, cohort_credentials_free)
 
-const char        *cohort_region_to_string           (CohortRegion             region);  /* "us", "eu", NULL */
 gboolean           cohort_region_from_string         (const char              *str,
                                                       CohortRegion            *region);
 

@@ -21,14 +21,7 @@ static const char *const op_names[] = {
   [COHORT_OUTBOX_MEMBERS] = "members",
 };
 
-const char *
-cohort_outbox_op_to_string (CohortOutboxOp op)
-{
-  g_return_val_if_fail (op <= COHORT_OUTBOX_MEMBERS, NULL);
-  return op_names[op];
-}
-
-gboolean
+static gboolean
 cohort_outbox_record (CohortWorkspace  *ws,
                       gint64            segment_id,
                       CohortOutboxOp    op,

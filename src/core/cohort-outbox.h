@@ -23,15 +23,7 @@ typedef enum
   COHORT_OUTBOX_MEMBERS,      /* a manual segment's members changed */
 } CohortOutboxOp;
 
-const char *cohort_outbox_op_to_string      (CohortOutboxOp   op);
-
-/* Must be called inside a transaction. */
-gboolean    cohort_outbox_record            (CohortWorkspace *ws,
-                                             gint64           segment_id,
-                                             CohortOutboxOp   op,
-                                             GError         **error);
-
-/* Convenience wrappers of cohort_outbox_record(). */
+/* Record a change for the next sync; inside the caller's transaction. */
 gboolean    cohort_outbox_segment_created   (CohortWorkspace *ws,
                                              gint64           segment_id,
                                              GError         **error);

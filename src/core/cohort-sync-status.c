@@ -23,17 +23,6 @@ cohort_sync_status_clear (CohortSyncStatus *status)
   g_clear_pointer (&status->error, g_free);
 }
 
-const char *
-cohort_sync_state_to_string (CohortSyncState state)
-{
-  static const char *const names[] = {
-    "not-published", "pending", "synced", "error", "unlinked", "inactive"
-  };
-
-  g_return_val_if_fail (state <= COHORT_SYNC_STATE_INACTIVE, NULL);
-  return names[state];
-}
-
 static CohortSyncState
 decide_state (gboolean       active,
               SyncLinkState  link,

@@ -194,7 +194,6 @@ gboolean          cohort_sync_get_status     (CohortWorkspace         *ws,
                                               gint64                   segment_id,
                                               CohortSyncStatus        *status,
                                               GError                 **error);
-const char       *cohort_sync_state_to_string (CohortSyncState         state);
 void              cohort_sync_status_free    (CohortSyncStatus        *status);
 /* Every local segment's status in one pass: gint64 segment id (pointing
  * into the value) -> CohortSyncStatus. */
