@@ -152,12 +152,8 @@ GPtrArray *cohort_sync_ensure_remote_list (SyncRun  *ctx,
                                            GError  **error);
 
 /* cohort-sync-push.c */
-void cohort_sync_push_segment (SyncRun  *ctx,
-                               SyncItem *item);
-void cohort_sync_push_delete (SyncRun  *ctx,
-                              SyncItem *item);
-void cohort_sync_drop_entries (SyncRun  *ctx,
-                               SyncItem *item);
+void cohort_sync_push_plan (SyncRun        *ctx,
+                            CohortSyncPlan *plan);
 
 /* cohort-sync-identify.c */
 void cohort_sync_push_identify (SyncRun *ctx);

@@ -154,6 +154,25 @@ remote_description (CohortWorkspace *ws,
   return g_string_free (text, FALSE);
 }
 
+/* @item's create went through as @remote_id: recorded, and counted as done. */
+static gboolean
+record_created (SyncRun  *ctx,
+                SyncItem *item,
+                gint64    remote_id)
+{
+  GError *error = NULL;
+
+  if (!cohort_sync_record_linked (ctx, item, remote_id, &error))
+    {
+      cohort_sync_fail (ctx, error);
+      return FALSE;
+    }
+  ctx->done++;
+  g_ptr_array_add (ctx->report->done, g_strdup_printf (_("created “%s”"), item->name));
+  cohort_sync_report_progress (ctx, NULL);
+  return TRUE;
+}
+
 /* Makes sure @item has a remote segment; never creates one twice. */
 static gboolean
 ensure_created (SyncRun  *ctx,
@@ -212,15 +231,7 @@ ensure_created (SyncRun  *ctx,
       if (created != NULL)
         {
           /* The remote id first, before anything else. */
-          if (!cohort_sync_record_linked (ctx, item, created->id, &error))
-            {
-              cohort_sync_fail (ctx, error);
-              return FALSE;
-            }
-          ctx->done++;
-          g_ptr_array_add (ctx->report->done, g_strdup_printf (_("created “%s”"), item->name));
-          cohort_sync_report_progress (ctx, NULL);
-          return TRUE;
+          return record_created (ctx, item, created->id);
         }
       if (!g_error_matches (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_UNCERTAIN))
         {
@@ -241,15 +252,7 @@ ensure_created (SyncRun  *ctx,
       if (found != NULL)
         {
           g_clear_error (&error);
-          if (!cohort_sync_record_linked (ctx, item, found->id, &error))
-            {
-              cohort_sync_fail (ctx, error);
-              return FALSE;
-            }
-          ctx->done++;
-          g_ptr_array_add (ctx->report->done, g_strdup_printf (_("created “%s”"), item->name));
-          cohort_sync_report_progress (ctx, NULL);
-          return TRUE;
+          return record_created (ctx, item, found->id);
         }
       if (attempt == 1)
         {
@@ -309,9 +312,9 @@ push_membership (SyncRun  *ctx,
   return TRUE;
 }
 
-void
-cohort_sync_push_segment (SyncRun  *ctx,
-                          SyncItem *item)
+static void
+push_segment (SyncRun  *ctx,
+              SyncItem *item)
 {
   CohortSyncSegmentResult *result;
   GError *error = NULL;
@@ -384,9 +387,9 @@ cohort_sync_push_segment (SyncRun  *ctx,
 }
 
 /* A local segment was deleted: delete the remote one Cohort created. */
-void
-cohort_sync_push_delete (SyncRun  *ctx,
-                         SyncItem *item)
+static void
+push_delete (SyncRun  *ctx,
+             SyncItem *item)
 {
   GError *error = NULL;
   gint64 remote_id = item->link.remote_id;
@@ -458,9 +461,9 @@ cohort_sync_push_delete (SyncRun  *ctx,
 
 /* Outbox entries that need no request (a segment created and deleted before
  * any sync, a deactivated segment's own entry) leave without one. */
-void
-cohort_sync_drop_entries (SyncRun  *ctx,
-                          SyncItem *item)
+static void
+drop_entries (SyncRun  *ctx,
+              SyncItem *item)
 {
   GError *error = NULL;
   gboolean ok;
@@ -477,4 +480,60 @@ cohort_sync_drop_entries (SyncRun  *ctx,
                                       item->segment_id, &error);
   if (!cohort_sync_finish_transaction (ctx->ws, ok, &error))
     cohort_sync_fail (ctx, error);
+}
+
+/* Carries out @plan: people first, then each segment in outbox order. */
+void
+cohort_sync_push_plan (SyncRun        *ctx,
+                       CohortSyncPlan *plan)
+{
+  gboolean need_list = FALSE;
+
+  ctx->total = cohort_sync_plan_get_n_requests (plan);
+  for (guint i = 0; i < plan->notes->len; i++)
+    g_ptr_array_add (ctx->report->notes, g_strdup (g_ptr_array_index (plan->notes, i)));
+  cohort_sync_report_progress (ctx, NULL);
+
+  /* The remote list tells which linked segments were deleted in Customer.io. */
+  for (guint i = 0; i < plan->items->len; i++)
+    {
+      SyncItem *item = g_ptr_array_index (plan->items, i);
+
+      if (item->exists && item->active && !item->skip && item->link.state == LINK_LINKED)
+        need_list = TRUE;
+    }
+  if (need_list)
+    {
+      GError *local_error = NULL;
+
+      if (cohort_sync_ensure_remote_list (ctx, &local_error) == NULL)
+        cohort_sync_fail (ctx, local_error);
+    }
+
+  if (!ctx->stop && (ctx->flags & COHORT_SYNC_IDENTIFY) != 0 && plan->n_identify > 0)
+    cohort_sync_push_identify (ctx);
+
+  for (guint i = 0; i < plan->items->len && !ctx->stop; i++)
+    {
+      SyncItem *item = g_ptr_array_index (plan->items, i);
+
+      if (g_cancellable_is_cancelled (ctx->cancellable))
+        {
+          cohort_sync_fail (ctx, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
+          break;
+        }
+      if (!item->exists)
+        {
+          if (item->link.state == LINK_NONE)
+            drop_entries (ctx, item);
+          else
+            push_delete (ctx, item);
+        }
+      else if (item->error != NULL)
+        cohort_sync_fail_segment (ctx, item,
+                                  g_error_new_literal (COHORT_SYNC_ERROR, COHORT_SYNC_ERROR_CANNOT_EVALUATE,
+                                                       item->error));
+      else if (!item->skip)
+        push_segment (ctx, item);
+    }
 }

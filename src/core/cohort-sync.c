@@ -206,50 +206,6 @@ sync_run_locked (CohortWorkspace         *ws,
                  gpointer                 progress_data,
                  CohortSyncReport       **report_out,
                  GCancellable            *cancellable,
-                 GError                 **error);
-
-gboolean
-cohort_sync_run (CohortWorkspace         *ws,
-                 CohortCioClient         *client,
-                 CohortSyncFlags          flags,
-                 CohortSyncProgressFunc   progress,
-                 gpointer                 progress_data,
-                 CohortSyncReport       **report_out,
-                 GCancellable            *cancellable,
-                 GError                 **error)
-{
-  g_autoptr(GError) lock_error = NULL;
-  gboolean ok;
-  int fd;
-
-  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
-  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (client), FALSE);
-
-  fd = lock_workspace (ws, &lock_error);
-  if (fd < 0)
-    {
-      if (report_out != NULL)
-        {
-          *report_out = report_new ();
-          g_ptr_array_add ((*report_out)->failures, g_strdup (lock_error->message));
-        }
-      g_propagate_error (error, g_steal_pointer (&lock_error));
-      return FALSE;
-    }
-  ok = sync_run_locked (ws, client, flags, progress, progress_data, report_out, cancellable, error);
-  flock (fd, LOCK_UN);
-  close (fd);
-  return ok;
-}
-
-static gboolean
-sync_run_locked (CohortWorkspace         *ws,
-                 CohortCioClient         *client,
-                 CohortSyncFlags          flags,
-                 CohortSyncProgressFunc   progress,
-                 gpointer                 progress_data,
-                 CohortSyncReport       **report_out,
-                 GCancellable            *cancellable,
                  GError                 **error)
 {
   g_autoptr(CohortSyncReport) report = report_new ();
@@ -288,57 +244,7 @@ sync_run_locked (CohortWorkspace         *ws,
     }
 
   if (plan != NULL)
-    {
-      gboolean need_list = FALSE;
-
-      ctx.total = cohort_sync_plan_get_n_requests (plan);
-      for (guint i = 0; i < plan->notes->len; i++)
-        g_ptr_array_add (report->notes, g_strdup (g_ptr_array_index (plan->notes, i)));
-      cohort_sync_report_progress (&ctx, NULL);
-
-      /* The remote list tells which linked segments were deleted in Customer.io. */
-      for (guint i = 0; i < plan->items->len; i++)
-        {
-          SyncItem *item = g_ptr_array_index (plan->items, i);
-
-          if (item->exists && item->active && !item->skip && item->link.state == LINK_LINKED)
-            need_list = TRUE;
-        }
-      if (need_list)
-        {
-          GError *local_error = NULL;
-
-          if (cohort_sync_ensure_remote_list (&ctx, &local_error) == NULL)
-            cohort_sync_fail (&ctx, local_error);
-        }
-
-      if (!ctx.stop && (flags & COHORT_SYNC_IDENTIFY) != 0 && plan->n_identify > 0)
-        cohort_sync_push_identify (&ctx);
-
-      for (guint i = 0; i < plan->items->len && !ctx.stop; i++)
-        {
-          SyncItem *item = g_ptr_array_index (plan->items, i);
-
-          if (g_cancellable_is_cancelled (cancellable))
-            {
-              cohort_sync_fail (&ctx, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
-              break;
-            }
-          if (!item->exists)
-            {
-              if (item->link.state == LINK_NONE)
-                cohort_sync_drop_entries (&ctx, item);
-              else
-                cohort_sync_push_delete (&ctx, item);
-            }
-          else if (item->error != NULL)
-            cohort_sync_fail_segment (&ctx, item,
-                                      g_error_new_literal (COHORT_SYNC_ERROR, COHORT_SYNC_ERROR_CANNOT_EVALUATE,
-                                                           item->error));
-          else if (!item->skip)
-            cohort_sync_push_segment (&ctx, item);
-        }
-    }
+    cohort_sync_push_plan (&ctx, plan);
 
   if (g_cancellable_is_cancelled (cancellable))
     report->cancelled = TRUE;
@@ -356,6 +262,40 @@ sync_run_locked (CohortWorkspace         *ws,
     }
   if (report_out != NULL)
     *report_out = g_steal_pointer (&report);
+  return ok;
+}
+
+gboolean
+cohort_sync_run (CohortWorkspace         *ws,
+                 CohortCioClient         *client,
+                 CohortSyncFlags          flags,
+                 CohortSyncProgressFunc   progress,
+                 gpointer                 progress_data,
+                 CohortSyncReport       **report_out,
+                 GCancellable            *cancellable,
+                 GError                 **error)
+{
+  g_autoptr(GError) lock_error = NULL;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), FALSE);
+  g_return_val_if_fail (COHORT_IS_CIO_CLIENT (client), FALSE);
+
+  fd = lock_workspace (ws, &lock_error);
+  if (fd < 0)
+    {
+      if (report_out != NULL)
+        {
+          *report_out = report_new ();
+          g_ptr_array_add ((*report_out)->failures, g_strdup (lock_error->message));
+        }
+      g_propagate_error (error, g_steal_pointer (&lock_error));
+      return FALSE;
+    }
+  ok = sync_run_locked (ws, client, flags, progress, progress_data, report_out, cancellable, error);
+  flock (fd, LOCK_UN);
+  close (fd);
   return ok;
 }
 
