@@ -1,5 +1,6 @@
 /* cohort-column-private.h: dictionary columns and per-entry matching,
- * shared by the customer column index and the event index
+ * shared by the customer column index and the event index; the matching
+ * itself is in cohort-condition-match.c
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -33,5 +34,28 @@ void                 cohort_column_builder_finish (CohortColumnBuilder *builder,
 guint8              *cohort_condition_match_entries (const CohortCondition *condition,
                                                      const CohortColumn    *column,
                                                      gint64                 now);
+
+/* One byte per dictionary entry of @column: 1 when the entry (0: missing)
+ * satisfies @condition at time @now. Unlike cohort_condition_match_entries(),
+ * a "matches" pattern that is too complex for a value is an error
+ * (COHORT_CRITERIA_ERROR_TOO_COMPLEX, without a path), and @cancellable is
+ * checked before every pattern match. For the event index's "where"
+ * conditions. Free with g_free(). */
+guint8              *cohort_condition_match_entries_full (const CohortCondition  *condition,
+                                                          const CohortColumn     *column,
+                                                          gint64                  now,
+                                                          GCancellable           *cancellable,
+                                                          GError                **error);
+
+/* The rows of @mask whose entry in @column satisfies @condition at @now
+ * (the evaluator's attribute conditions). NULL with @error when a pattern
+ * is too complex for a value (COHORT_CRITERIA_ERROR_TOO_COMPLEX, without
+ * a path) or on cancellation. */
+CohortBitmap        *cohort_condition_match_column (const CohortCondition  *condition,
+                                                    const CohortColumn     *column,
+                                                    const CohortBitmap     *mask,
+                                                    gint64                  now,
+                                                    GCancellable           *cancellable,
+                                                    GError                **error);
 
 G_END_DECLS

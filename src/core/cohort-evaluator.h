@@ -87,18 +87,6 @@ CohortEvaluation   *cohort_evaluator_evaluate_index  (CohortColumnIndex   *index
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortEvaluation, cohort_evaluation_unref)
 
-/* One byte per dictionary entry of @column: 1 when the entry (0: missing)
- * satisfies @condition at time @now. Unlike cohort_condition_match_entries()
- * (cohort-column-private.h), a "matches" pattern that is too complex for a
- * value is an error (COHORT_CRITERIA_ERROR_TOO_COMPLEX, without a path), and
- * @cancellable is checked before every pattern match. For the event index's
- * "where" conditions. Free with g_free(). */
-guint8             *cohort_condition_match_entries_full (const CohortCondition  *condition,
-                                                    const CohortColumn     *column,
-                                                    gint64                  now,
-                                                    GCancellable           *cancellable,
-                                                    GError                **error);
-
 /* The live count of the criteria builder: set the criteria as they are
  * edited; after a short pause it evaluates in a thread (a newer request
  * cancels the older one) and emits ::updated. Re-evaluates when the
