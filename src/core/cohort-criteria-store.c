@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cohort-criteria.h"
+#include "cohort-segment.h"
 
 /* TRUE when segment @from reaches @target through segment_refs. */
 static gboolean

@@ -4,7 +4,7 @@
  * (shape, types, operators, regular expressions) and names the path of the
  * bad node in the error, e.g. "and[2].or[0].attribute.operator: ...".
  * Segment references are checked against a workspace by
- * cohort_segments_set_criteria() and by the evaluator.
+ * cohort_segments_set_criteria() (cohort-segment.h) and by the evaluator.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -233,15 +233,6 @@ gboolean         cohort_operator_matches_missing (CohortOperator         op);
 const char      *cohort_time_unit_to_string      (CohortTimeUnit         unit);
 gint64           cohort_time_unit_seconds        (CohortTimeUnit         unit);
 
-/* Saving: validates (including references: missing segments and cycles are
- * refused with the path of the node), then in one transaction stores the
- * canonical JSON in segments.criteria, updated_at and segment_refs, and
- * notes COHORT_CHANGE_SEGMENTS. Only data-driven segments have criteria.
- * @json NULL clears the criteria. */
-gboolean         cohort_segments_set_criteria    (CohortWorkspace       *ws,
-                                                  gint64                 id,
-                                                  const char            *json,
-                                                  GError               **error);
 /* cohort_criteria_describe() with the names of the workspace's segments. */
 char            *cohort_criteria_describe_in     (const CohortCriteria  *criteria,
                                                   CohortWorkspace       *ws);

@@ -69,14 +69,6 @@ gboolean   cohort_members_add_from_csv       (CohortWorkspace     *ws,
                                               GCancellable        *cancellable,
                                               GError             **error);
 
-/* "Save as Manual Segment": a new manual segment named @name holding the
- * current members of segment @id (either kind). */
-struct _CohortSegment *cohort_segments_freeze (CohortWorkspace     *ws,
-                                              gint64               id,
-                                              const char          *name,
-                                              GCancellable        *cancellable,
-                                              GError             **error);
-
 gint64     cohort_members_count              (CohortWorkspace     *ws,
                                               gint64               segment_id,
                                               GError             **error);

@@ -80,6 +80,23 @@ CohortSegment     *cohort_segments_duplicate      (CohortWorkspace *ws,
                                                    gint64           id,
                                                    GError         **error);
 
+/* Saving criteria: validates (including references: missing segments and
+ * cycles are refused with the path of the node), then in one transaction
+ * stores the canonical JSON in segments.criteria, updated_at and
+ * segment_refs, and notes COHORT_CHANGE_SEGMENTS. Only data-driven segments
+ * have criteria. @json NULL clears the criteria. (In cohort-criteria-store.c.) */
+gboolean           cohort_segments_set_criteria   (CohortWorkspace *ws,
+                                                   gint64           id,
+                                                   const char      *json,
+                                                   GError         **error);
+/* "Save as Manual Segment": a new manual segment named @name holding the
+ * current members of segment @id (either kind). (In cohort-members.c.) */
+CohortSegment     *cohort_segments_freeze         (CohortWorkspace *ws,
+                                                   gint64           id,
+                                                   const char      *name,
+                                                   GCancellable    *cancellable,
+                                                   GError         **error);
+
 /* Everything needed to undo a delete. */
 typedef struct _CohortSegmentSnapshot CohortSegmentSnapshot;
 void               cohort_segment_snapshot_free   (CohortSegmentSnapshot *snapshot);

@@ -19,6 +19,7 @@
 #include "cohort-customers.h"
 #include "cohort-evaluator.h"
 #include "cohort-segment-row.h"
+#include "cohort-segment.h"
 
 #define PREVIEW_LIMIT 100
 #define UNDO_LIMIT 200

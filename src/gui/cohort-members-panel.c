@@ -14,6 +14,7 @@
 #include "cohort-evaluator.h"
 #include "cohort-members.h"
 #include "cohort-members-panel.h"
+#include "cohort-segment.h"
 #include "cohort-window.h"
 
 struct _CohortMembersPanel

@@ -32,6 +32,7 @@
 #include "cohort-importer.h"
 #include "cohort-preferences-window.h"
 #include "cohort-segment-page.h"
+#include "cohort-segment.h"
 #include "cohort-sync-dialog.h"
 #include "cohort-ui-test.h"
 

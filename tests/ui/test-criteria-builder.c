@@ -10,6 +10,7 @@
 #include "cohort-event-importer.h"
 #include "cohort-importer.h"
 #include "cohort-segment-page.h"
+#include "cohort-segment.h"
 #include "cohort-sync.h"
 #include "cohort-ui-test.h"
 

@@ -10,6 +10,7 @@
 #include "cohort-importer.h"
 #include "cohort-members.h"
 #include "cohort-segment-page.h"
+#include "cohort-segment.h"
 #include "cohort-ui-test.h"
 
 static void

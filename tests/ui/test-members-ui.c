@@ -15,6 +15,7 @@
 #include "cohort-members.h"
 #include "cohort-members-panel.h"
 #include "cohort-segment-page.h"
+#include "cohort-segment.h"
 #include "cohort-ui-test.h"
 
 #define PANEL_CHILD(panel, name) TEMPLATE_CHILD (panel, COHORT_TYPE_MEMBERS_PANEL, name)
