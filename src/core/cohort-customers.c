@@ -173,10 +173,9 @@ cohort_customer_to_json (CohortCustomer *customer)
   return json_builder_get_root (builder);
 }
 
-/* attributes.id → CohortAttribute */
-static GHashTable *
-load_attributes (CohortWorkspace  *ws,
-                 GError          **error)
+GHashTable *
+cohort_customers_load_attributes (CohortWorkspace  *ws,
+                                  GError          **error)
 {
   g_autoptr(GHashTable) attrs = g_hash_table_new_full (NULL, NULL, NULL,
                                                        (GDestroyNotify) cohort_attribute_free);
@@ -287,7 +286,7 @@ get_one (CohortWorkspace  *ws,
   sqlite3_stmt *stmt;
   int rc;
 
-  attributes = load_attributes (ws, error);
+  attributes = cohort_customers_load_attributes (ws, error);
   if (attributes == NULL)
     return NULL;
   stmt = cohort_workspace_prepare (ws, sql, error);
@@ -397,7 +396,7 @@ cohort_customers_list_after (CohortWorkspace  *ws,
   g_autoptr(GHashTable) attributes = NULL;
   sqlite3_stmt *stmt;
 
-  attributes = load_attributes (ws, error);
+  attributes = cohort_customers_load_attributes (ws, error);
   if (attributes == NULL)
     return NULL;
   stmt = cohort_workspace_prepare (ws, "SELECT " CUSTOMER_COLUMNS " FROM customers "
@@ -536,7 +535,7 @@ cohort_customers_find (CohortWorkspace      *ws,
 
   g_return_val_if_fail ((guint) sort < G_N_ELEMENTS (orders), NULL);
 
-  attributes = load_attributes (ws, error);
+  attributes = cohort_customers_load_attributes (ws, error);
   if (attributes == NULL)
     return NULL;
   if ((search == NULL || search[0] == '\0') && sort != COHORT_CUSTOMERS_SORT_ORDINAL)

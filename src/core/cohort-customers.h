@@ -41,6 +41,10 @@ typedef struct
 
 void        cohort_attribute_free        (CohortAttribute *attr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortAttribute, cohort_attribute_free)
+/* Every attribute of the workspace: attributes.id (GUINT_TO_POINTER) →
+ * CohortAttribute. */
+GHashTable *cohort_customers_load_attributes (CohortWorkspace  *ws,
+                                              GError          **error);
 
 typedef struct
 {

@@ -13,73 +13,30 @@
 #include <glib/gi18n.h>
 
 #include "cohort-attrs.h"
+#include "cohort-customers.h"
 #include "cohort-sync-private.h"
 #include "cohort-value.h"
 
-/* Identify */
-
 static JsonNode *
-attribute_value_node (const char *value,
-                      gsize       len,
-                      const char *type)
+attribute_value_node (const char     *value,
+                      gsize           len,
+                      CohortAttrType  type)
 {
   JsonNode *node = json_node_new (JSON_NODE_VALUE);
   g_autofree char *text = g_strndup (value, len);
   double number;
   gint64 timestamp;
 
-  if (g_strcmp0 (type, "number") == 0 && cohort_value_parse_number (text, len, &number))
+  if (type == COHORT_ATTR_NUMBER && cohort_value_parse_number (text, len, &number))
     json_node_set_double (node, number);
-  else if (g_strcmp0 (type, "timestamp") == 0 && cohort_value_parse_timestamp (text, len, &timestamp))
+  else if (type == COHORT_ATTR_TIMESTAMP && cohort_value_parse_timestamp (text, len, &timestamp))
     json_node_set_int (node, timestamp);
-  else if (g_strcmp0 (type, "boolean") == 0 &&
+  else if (type == COHORT_ATTR_BOOLEAN &&
            cohort_value_parse_bool (text, len) != COHORT_BOOL_NEITHER)
     json_node_set_boolean (node, cohort_value_parse_bool (text, len) == COHORT_BOOL_TRUE);
   else
     json_node_set_string (node, text);
   return node;
-}
-
-typedef struct
-{
-  char *name;
-  char *type;
-} AttrInfo;
-
-static void
-attr_info_free (AttrInfo *info)
-{
-  g_free (info->name);
-  g_free (info->type);
-  g_free (info);
-}
-
-static GHashTable *
-load_attributes (CohortWorkspace  *ws,
-                 GError          **error)
-{
-  g_autoptr(GHashTable) attrs = g_hash_table_new_full (NULL, NULL, NULL,
-                                                       (GDestroyNotify) attr_info_free);
-  sqlite3_stmt *stmt = cohort_workspace_prepare (ws, "SELECT id, name, type FROM attributes", error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      AttrInfo *info = g_new0 (AttrInfo, 1);
-
-      info->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      info->type = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      g_hash_table_insert (attrs, GUINT_TO_POINTER ((guint) sqlite3_column_int64 (stmt, 0)), info);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      cohort_workspace_db_error (ws, error, _("reading attributes"));
-      return NULL;
-    }
-  return g_steal_pointer (&attrs);
 }
 
 typedef struct
@@ -207,7 +164,7 @@ person_op (const char   *id_type,
       for (guint i = 0; i < entries->len; i++)
         {
           CohortAttrEntry *entry = &g_array_index (entries, CohortAttrEntry, i);
-          AttrInfo *info = g_hash_table_lookup (attributes, GUINT_TO_POINTER (entry->attr));
+          const CohortAttribute *info = g_hash_table_lookup (attributes, GUINT_TO_POINTER (entry->attr));
 
           if (info == NULL || g_str_equal (info->name, "id") || g_str_equal (info->name, "email"))
             continue;
@@ -248,7 +205,7 @@ cohort_sync_push_identify (SyncRun *ctx)
   guint n_skipped = 0;
   int rc;
 
-  attributes = load_attributes (ctx->ws, &error);
+  attributes = cohort_customers_load_attributes (ctx->ws, &error);
   if (attributes == NULL)
     {
       cohort_sync_fail (ctx, error);
