@@ -3,6 +3,9 @@
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Cohort-Import"
+
 #include "config.h"
 #include <inttypes.h>
 

@@ -11,6 +11,9 @@
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Cohort-Import"
+
 #include "config.h"
 #include <errno.h>
 #include <inttypes.h>
