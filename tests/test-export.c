@@ -1,4 +1,4 @@
-/* test-export.c: members → CSV, protected against formula injection
+/* test-export.c: members → CSV, protected against formula injection; → JSON
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <json-glib/json-glib.h>
 
 #include "cohort-export.h"
 #include "cohort-test-customers.h"
@@ -191,6 +192,66 @@ test_members (Fixture       *f,
   }
 }
 
+/* JSON: raw values (no formula prefix), null for a missing one. */
+static void
+test_members_json (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CohortEvaluation) ev = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  const char *attributes[] = { "note", "missing", NULL };
+  JsonArray *array;
+  JsonObject *o;
+
+  begin (f);
+  test_put_customer (f->ws, 1, "c1", "one@example.com",
+                     (const char *[]) { "keep", "y", "note", "=cmd|' /C calc'!A0", NULL });
+  test_put_customer (f->ws, 2, "c2", NULL, (const char *[]) { "keep", "y", "note", "a\"b", NULL });
+  test_put_customer (f->ws, 3, "c3", "three@example.com", NULL);
+  test_put_customer (f->ws, 4, NULL, "-four@example.com", (const char *[]) { "keep", "y", NULL });
+  commit (f);
+  ev = evaluate_kept (f);
+
+  text = cohort_export_members_json (ev, attributes, 0, 0);
+  g_assert_false (g_str_has_suffix (text, "\n"));
+  g_assert_true (g_str_has_prefix (text, "[\n  {\n    \"id\""));
+  node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  o = json_array_get_object_element (array, 0);
+  g_assert_cmpuint (json_object_get_size (o), ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "c1");
+  g_assert_cmpstr (json_object_get_string_member (o, "email"), ==, "one@example.com");
+  g_assert_cmpstr (json_object_get_string_member (o, "note"), ==, "=cmd|' /C calc'!A0");
+  g_assert_true (json_object_get_null_member (o, "missing"));
+  o = json_array_get_object_element (array, 1);
+  g_assert_true (json_object_get_null_member (o, "email"));
+  g_assert_cmpstr (json_object_get_string_member (o, "note"), ==, "a\"b");
+  o = json_array_get_object_element (array, 2);
+  g_assert_true (json_object_get_null_member (o, "id"));
+  g_assert_cmpstr (json_object_get_string_member (o, "email"), ==, "-four@example.com");
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* A range, no attributes. */
+  text = cohort_export_members_json (ev, NULL, 1, 1);
+  node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  o = json_array_get_object_element (array, 0);
+  g_assert_cmpuint (json_object_get_size (o), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "c2");
+  g_clear_pointer (&text, g_free);
+
+  /* Past the end: an empty array. */
+  text = cohort_export_members_json (ev, NULL, 5, 0);
+  g_assert_cmpstr (text, ==, "[]");
+}
+
 typedef struct
 {
   guint   calls;
@@ -298,6 +359,7 @@ main (int   argc,
 
   g_test_add_func ("/export/cells", test_cells);
   g_test_add ("/export/members", Fixture, NULL, fixture_set_up, test_members, fixture_tear_down);
+  g_test_add ("/export/members-json", Fixture, NULL, fixture_set_up, test_members_json, fixture_tear_down);
   g_test_add ("/export/streamed", Fixture, NULL, fixture_set_up, test_streamed, fixture_tear_down);
   g_test_add ("/export/cancelled", Fixture, NULL, fixture_set_up, test_cancelled, fixture_tear_down);
 

@@ -149,7 +149,6 @@ cohort_cli_segments_members (CohortCli  *cli,
   g_autoptr(CohortSegment) segment = NULL;
   g_autoptr(CohortEvaluation) ev = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ordinals = NULL;
   g_autofree char *attributes = NULL;
   g_autofree char *output = NULL;
   g_auto(GStrv) fields = NULL;
@@ -199,48 +198,9 @@ cohort_cli_segments_members (CohortCli  *cli,
 
   if (json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autofree char *text = NULL;
+      g_autofree char *text = cohort_export_members_json (ev, (const char * const *) fields,
+                                                          (guint64) offset, (guint64) limit);
 
-      ordinals = cohort_evaluation_get_members (ev, (guint64) offset, (guint64) limit);
-      json_builder_begin_array (b);
-      for (guint i = 0; i < ordinals->len; i++)
-        {
-          guint32 o = g_array_index (ordinals, guint32, i);
-          const char *id = cohort_evaluation_get_text (ev, o, "id");
-          const char *email = cohort_evaluation_get_text (ev, o, "email");
-
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          if (id)
-            json_builder_add_string_value (b, id);
-          else
-            json_builder_add_null_value (b);
-          json_builder_set_member_name (b, "email");
-          if (email)
-            json_builder_add_string_value (b, email);
-          else
-            json_builder_add_null_value (b);
-          for (guint k = 0; fields && fields[k]; k++)
-            {
-              const char *v = cohort_evaluation_get_text (ev, o, fields[k]);
-
-              json_builder_set_member_name (b, fields[k]);
-              if (v)
-                json_builder_add_string_value (b, v);
-              else
-                json_builder_add_null_value (b);
-            }
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      root = json_builder_get_root (b);
-      json_generator_set_pretty (gen, TRUE);
-      json_generator_set_indent (gen, 2);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
       fprintf (fp, "%s\n", text);
     }
   else

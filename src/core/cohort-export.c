@@ -1,4 +1,4 @@
-/* cohort-export.c: members of an evaluation → CSV
+/* cohort-export.c: members of an evaluation → CSV (or JSON)
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <json-glib/json-glib.h>
 
 #include "cohort-column-index.h"
 #include "cohort-export.h"
@@ -139,4 +140,51 @@ cohort_export_members (CohortEvaluation         *evaluation,
     }
 
   return flush (stream, buffer, cancellable, error);
+}
+
+/* A string member, or null. */
+static void
+add_text_member (JsonBuilder *b,
+                 const char  *name,
+                 const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+char *
+cohort_export_members_json (CohortEvaluation   *evaluation,
+                            const char * const *attributes,
+                            guint64             offset,
+                            guint64             limit)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GArray) ordinals = NULL;
+
+  g_return_val_if_fail (evaluation != NULL, NULL);
+
+  ordinals = cohort_evaluation_get_members (evaluation, offset, limit);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < ordinals->len; i++)
+    {
+      guint32 o = g_array_index (ordinals, guint32, i);
+
+      json_builder_begin_object (b);
+      add_text_member (b, "id", cohort_evaluation_get_text (evaluation, o, "id"));
+      add_text_member (b, "email", cohort_evaluation_get_text (evaluation, o, "email"));
+      for (guint k = 0; attributes && attributes[k]; k++)
+        add_text_member (b, attributes[k], cohort_evaluation_get_text (evaluation, o, attributes[k]));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
 }

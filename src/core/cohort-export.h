@@ -1,4 +1,4 @@
-/* cohort-export.h: members of an evaluation → CSV
+/* cohort-export.h: members of an evaluation → CSV (or JSON)
  *
  * One header line (id, email, then the chosen attributes), then one line
  * per member in ordinal order, written as it goes: a million members never
@@ -40,5 +40,14 @@ gboolean  cohort_export_members     (CohortEvaluation         *evaluation,
                                      gpointer                  user_data,
                                      GCancellable             *cancellable,
                                      GError                  **error);
+
+/* The members @offset.. (at most @limit; 0 = all) of @evaluation as a
+ * JSON array of objects with id, email and @attributes (NULL or empty for
+ * none), a missing value being null; pretty-printed, indented by two,
+ * without a final newline. */
+char     *cohort_export_members_json (CohortEvaluation        *evaluation,
+                                      const char * const      *attributes,
+                                      guint64                  offset,
+                                      guint64                  limit);
 
 G_END_DECLS
