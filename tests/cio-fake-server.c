@@ -16,6 +16,7 @@ typedef struct
   char *cio_id;
   char *id;
   char *email;
+  char *attributes;   /* JSON of the last identify's attributes */
 } Person;
 
 typedef struct
@@ -81,6 +82,7 @@ person_free (Person *p)
   g_free (p->cio_id);
   g_free (p->id);
   g_free (p->email);
+  g_free (p->attributes);
   g_free (p);
 }
 
@@ -650,7 +652,13 @@ batch_route (FakeServer        *self,
       if (email == NULL && json_object_has_member (o, "attributes"))
         email = json_object_get_string_member_with_default (json_object_get_object_member (o, "attributes"),
                                                             "email", NULL);
-      person_add_locked (self, id, email);
+      {
+        Person *p = person_add_locked (self, id, email);
+        JsonNode *attrs = json_object_get_member (o, "attributes");
+
+        g_free (p->attributes);
+        p->attributes = attrs ? json_to_string (attrs, FALSE) : NULL;
+      }
     }
   json_builder_end_array (errors);
   json_builder_end_object (errors);
@@ -1005,6 +1013,20 @@ fake_server_add_person (FakeServer *self,
   g_mutex_lock (&self->lock);
   person_add_locked (self, id, email);
   g_mutex_unlock (&self->lock);
+}
+
+char *
+fake_server_dup_person_attributes (FakeServer *self,
+                                   const char *id)
+{
+  Person *p;
+  char *attributes;
+
+  g_mutex_lock (&self->lock);
+  p = g_hash_table_lookup (self->by_id, id);
+  attributes = p ? g_strdup (p->attributes) : NULL;
+  g_mutex_unlock (&self->lock);
+  return attributes;
 }
 
 guint

@@ -44,6 +44,9 @@ void        fake_server_add_person     (FakeServer *self,
                                         const char *id,
                                         const char *email);
 guint       fake_server_count_people   (FakeServer *self);
+/* The attributes (JSON) the last identify of person @id sent, or NULL. */
+char       *fake_server_dup_person_attributes (FakeServer *self,
+                                               const char *id);
 /* A remote segment made in Customer.io; members by id. Returns its id. */
 gint64      fake_server_add_segment    (FakeServer *self,
                                         const char *name,

@@ -15,6 +15,7 @@
 #include "cohort-cio-client.h"
 #include "cohort-members.h"
 #include "cohort-criteria.h"
+#include "cohort-customers.h"
 #include "cohort-outbox.h"
 #include "cohort-segment.h"
 #include "cohort-sync.h"
@@ -1052,6 +1053,39 @@ test_async (Fixture       *f,
   assert_converged (f);
 }
 
+/* Values go out typed as their attribute: numbers and booleans as JSON
+ * numbers and booleans, anything that does not read as its type as text. */
+static void
+test_identify_types (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CohortSyncReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  gint64 a;
+
+  g_assert_true (cohort_workspace_begin (f->ws, &error));
+  test_put_customer (f->ws, 1, "c0001", "c0001@example.com",
+                     (const char *[]) { "age", "42", "vip", "yes", "plan", "pro", NULL });
+  test_put_customer (f->ws, 2, "c0002", NULL,
+                     (const char *[]) { "age", "n/a", "vip", "maybe", NULL });
+  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_no_error (error);
+  g_assert_true (cohort_attributes_set_type (f->ws, "age", COHORT_ATTR_NUMBER, &error));
+  g_assert_true (cohort_attributes_set_type (f->ws, "vip", COHORT_ATTR_BOOLEAN, &error));
+  g_assert_no_error (error);
+  a = seg_create (f, "Typed");
+  seg_members (f, a, TRUE, 1, 2);
+
+  g_assert_true (run_sync (f, COHORT_SYNC_DEFAULT | COHORT_SYNC_IDENTIFY, NULL, &report, &error));
+  g_assert_no_error (error);
+  first = fake_server_dup_person_attributes (f->server, "c0001");
+  second = fake_server_dup_person_attributes (f->server, "c0002");
+  g_assert_cmpstr (first, ==, "{\"email\":\"c0001@example.com\",\"age\":42.0,\"vip\":true,\"plan\":\"pro\"}");
+  g_assert_cmpstr (second, ==, "{\"age\":\"n/a\",\"vip\":\"maybe\"}");
+}
+
 static void
 test_identify_batches (Fixture       *f,
                        gconstpointer  data)
@@ -1260,6 +1294,7 @@ main (int    argc,
   ADD ("all-status", test_all_status);
   ADD ("identify", test_identify);
   ADD ("identify-batches", test_identify_batches);
+  ADD ("identify-types", test_identify_types);
   ADD ("one-at-a-time", test_one_sync_at_a_time);
   ADD ("data-driven", test_data_driven);
   ADD ("redirect", test_redirect_refused);
