@@ -13,8 +13,9 @@
 
 
 static JsonNode *
-report_to_json (CohortEventImporter *importer)
+report_to_json (gpointer data)
 {
+  CohortEventImporter *importer = data;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   GArray *rejected = cohort_event_importer_get_rejected (importer);
 
@@ -33,10 +34,11 @@ report_to_json (CohortEventImporter *importer)
 }
 
 static void
-print_report_text (CohortEventImporter *importer,
-                   const char          *display,
-                   gboolean             ok)
+print_report_text (gpointer    data,
+                   const char *display,
+                   gboolean    ok)
 {
+  CohortEventImporter *importer = data;
   GArray *rejected = cohort_event_importer_get_rejected (importer);
   guint64 n_rejected = cohort_event_importer_get_n_rejected (importer);
 
@@ -52,16 +54,32 @@ print_report_text (CohortEventImporter *importer,
     g_print ("%s\n", _("Nothing was imported."));
 }
 
+static void
+set_progress (gpointer importer)
+{
+  cohort_event_importer_set_progress_func (importer, cohort_cli_import_progress, NULL, NULL);
+}
+
+static gboolean
+run (gpointer          importer,
+     CohortWorkspace  *ws,
+     GCancellable     *cancellable,
+     GError          **error)
+{
+  return cohort_event_importer_run (importer, ws, cancellable, error);
+}
+
+static const CohortCliImportKind events_kind = {
+  set_progress, run, report_to_json, print_report_text,
+};
+
 int
 cohort_cli_import_events (CohortCli *cli, int argc, char **argv)
 {
   g_autoptr(CohortEventImporter) importer = NULL;
-  g_autoptr(CohortWorkspace) ws = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *customer_column = NULL, *delimiter = NULL, *encoding = NULL;
   g_autofree char *display = NULL;
   gboolean create_missing = FALSE, reject_missing = FALSE, all_or_nothing = FALSE, json = FALSE;
-  gboolean ok;
   int code;
   GOptionEntry entries[] = {
     { "customer-column", 0, 0, G_OPTION_ARG_STRING, &customer_column,
@@ -116,24 +134,5 @@ cohort_cli_import_events (CohortCli *cli, int argc, char **argv)
   cohort_event_importer_set_create_missing (importer, !reject_missing);
   cohort_event_importer_set_all_or_nothing (importer, all_or_nothing);
 
-  if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
-    return COHORT_EXIT_FAILED;
-  if (cohort_cli_stderr_is_tty ())
-    cohort_event_importer_set_progress_func (importer, cohort_cli_import_progress, NULL, NULL);
-  ok = cohort_event_importer_run (importer, ws, cli->cancellable, &error);
-  if (cohort_cli_stderr_is_tty ())
-    cohort_cli_progress_done ();
-
-  if (!ok && !g_error_matches (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED))
-    return cohort_cli_fail_error (cli, error);
-  if (json)
-    {
-      g_autoptr(JsonNode) node = report_to_json (importer);
-      cohort_cli_print_json (node);
-    }
-  else
-    print_report_text (importer, display, ok);
-  if (!ok)
-    return cohort_cli_fail_error (cli, error);
-  return COHORT_EXIT_OK;
+  return cohort_cli_import_run (cli, &events_kind, importer, display, json);
 }

@@ -86,8 +86,9 @@ print_rejections_to_stderr (const char *file,
 }
 
 static JsonNode *
-report_to_json (CohortImporter *importer)
+report_to_json (gpointer data)
 {
+  CohortImporter *importer = data;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   GArray *rejected = cohort_importer_get_rejected (importer);
 
@@ -104,10 +105,11 @@ report_to_json (CohortImporter *importer)
 }
 
 static void
-print_report_text (CohortImporter *importer,
-                   const char     *file,
-                   gboolean        imported)
+print_report_text (gpointer    data,
+                   const char *file,
+                   gboolean    imported)
 {
+  CohortImporter *importer = data;
   GArray *rejected = cohort_importer_get_rejected (importer);
   guint64 n_rejected = cohort_importer_get_n_rejected (importer);
 
@@ -117,6 +119,62 @@ print_report_text (CohortImporter *importer,
              file, cohort_importer_get_rows (importer), cohort_importer_get_created (importer),
              cohort_importer_get_updated (importer), n_rejected);
   cohort_cli_print_rejections (rejected, n_rejected);
+}
+
+static void
+set_progress (gpointer importer)
+{
+  cohort_importer_set_progress_func (importer, cohort_cli_import_progress, NULL, NULL);
+}
+
+static gboolean
+run (gpointer          importer,
+     CohortWorkspace  *ws,
+     GCancellable     *cancellable,
+     GError          **error)
+{
+  return cohort_importer_run (importer, ws, cancellable, error);
+}
+
+static const CohortCliImportKind customers_kind = {
+  set_progress, run, report_to_json, print_report_text,
+};
+
+int
+cohort_cli_import_run (CohortCli                 *cli,
+                       const CohortCliImportKind *kind,
+                       gpointer                   importer,
+                       const char                *display,
+                       gboolean                   json)
+{
+  g_autoptr(CohortWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
+    return COHORT_EXIT_FAILED;
+  if (cohort_cli_stderr_is_tty ())
+    kind->set_progress (importer);
+
+  ok = kind->run (importer, ws, cli->cancellable, &error);
+  if (cohort_cli_stderr_is_tty ())
+    cohort_cli_progress_done ();
+
+  if (!ok && !g_error_matches (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED))
+    return cohort_cli_fail_error (cli, error);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = kind->report_json (importer);
+
+      cohort_cli_print_json (node);
+    }
+  else
+    kind->report_text (importer, display, ok);
+
+  if (!ok)
+    return cohort_cli_fail_error (cli, error);
+  return COHORT_EXIT_OK;
 }
 
 static gboolean
@@ -159,7 +217,6 @@ static int
 import_customers (CohortCli *cli, int argc, char **argv)
 {
   g_autoptr(CohortImporter) importer = NULL;
-  g_autoptr(CohortWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id_column = NULL, *email_column = NULL, *delimiter = NULL, *encoding = NULL;
   g_auto(GStrv) types = NULL;
@@ -168,7 +225,6 @@ import_customers (CohortCli *cli, int argc, char **argv)
   int code;
   const char *file;
   g_autofree char *display = NULL;
-  gboolean ok;
   GOptionEntry entries[] = {
     { "id-column", 0, 0, G_OPTION_ARG_STRING, &id_column, N_("The column holding ids"), N_("NAME") },
     { "email-column", 0, 0, G_OPTION_ARG_STRING, &email_column, N_("The column holding emails"), N_("NAME") },
@@ -240,31 +296,7 @@ import_customers (CohortCli *cli, int argc, char **argv)
       print_rejections_to_stderr (display, p->rejected);
       return COHORT_EXIT_OK;
     }
-
-  if (!(ws = cohort_cli_open_workspace (cli, TRUE)))
-    return COHORT_EXIT_FAILED;
-  if (cohort_cli_stderr_is_tty ())
-    cohort_importer_set_progress_func (importer, cohort_cli_import_progress, NULL, NULL);
-
-  ok = cohort_importer_run (importer, ws, cli->cancellable, &error);
-  if (cohort_cli_stderr_is_tty ())
-    cohort_cli_progress_done ();
-
-  if (!ok && !g_error_matches (error, COHORT_IMPORT_ERROR, COHORT_IMPORT_ERROR_REJECTED))
-    return cohort_cli_fail_error (cli, error);
-
-  if (json)
-    {
-      g_autoptr(JsonNode) node = report_to_json (importer);
-
-      cohort_cli_print_json (node);
-    }
-  else
-    print_report_text (importer, display, ok);
-
-  if (!ok)
-    return cohort_cli_fail_error (cli, error);
-  return COHORT_EXIT_OK;
+  return cohort_cli_import_run (cli, &customers_kind, importer, display, json);
 }
 
 static const CohortCliCommand import_commands[] = {

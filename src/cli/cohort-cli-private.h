@@ -84,6 +84,33 @@ void             cohort_cli_import_progress (guint64       rows,
                                              gpointer      user_data);
 void             cohort_cli_progress_done   (void);
 
+/* One kind of import, for cohort_cli_import_run(): @importer is the
+ * CohortImporter or CohortEventImporter set up by the command. */
+typedef struct
+{
+  /* Reports through cohort_cli_import_progress(). */
+  void      (*set_progress) (gpointer         importer);
+  gboolean  (*run)          (gpointer         importer,
+                             CohortWorkspace *ws,
+                             GCancellable    *cancellable,
+                             GError         **error);
+  JsonNode *(*report_json)  (gpointer         importer);
+  /* @ok: FALSE when the rows were rejected and nothing was written. */
+  void      (*report_text)  (gpointer         importer,
+                             const char      *display,
+                             gboolean         ok);
+} CohortCliImportKind;
+
+/* The end of both import commands: opens the workspace, runs @importer
+ * (progress on stderr when it is a terminal), then prints the report as
+ * JSON or text; rejected rows fail the command after the report, any other
+ * error before it. */
+int              cohort_cli_import_run      (CohortCli                 *cli,
+                                             const CohortCliImportKind *kind,
+                                             gpointer                   importer,
+                                             const char                *display,
+                                             gboolean                   json);
+
 /* An import's rejected rows (CohortImportRejection): as the member
  * "rejected" of the object @b is building ([{"line": N, "reason": "..."}],
  * the shape the issue fixes), and as text on stdout (the first

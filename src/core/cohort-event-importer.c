@@ -1643,6 +1643,5 @@ cohort_event_importer_run_finish (CohortEventImporter  *self,
                                   GAsyncResult         *result,
                                   GError              **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return cohort_import_run_finish (self, result, error);
 }

@@ -54,5 +54,9 @@ void cohort_import_run_in_thread (gpointer             source,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data);
+/* The result of cohort_import_run_in_thread() (for the importers' _finish). */
+gboolean cohort_import_run_finish (gpointer             source,
+                                   GAsyncResult        *result,
+                                   GError             **error);
 
 G_END_DECLS

@@ -3,6 +3,9 @@
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "Cohort-Import"
+
 #include "config.h"
 
 #include "cohort-progress-private.h"
@@ -160,4 +163,13 @@ cohort_import_run_in_thread (gpointer             source,
    * commit must not make a finished write look undone. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, import_thread);
+}
+
+gboolean
+cohort_import_run_finish (gpointer       source,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
