@@ -20,6 +20,7 @@
 #include "cohort-segment.h"
 #include "cohort-sync.h"
 #include "cohort-test-customers.h"
+#include "cohort-test-workspace.h"
 #include "cohort-workspace.h"
 
 #define SITE_ID   "site-4242"
@@ -48,9 +49,7 @@ capture_writer (GLogLevelFlags   level,
 
 typedef struct
 {
-  char            *dir;
-  char            *path;
-  CohortWorkspace *ws;
+  TestWorkspace    t;
   FakeServer      *server;
   CohortCioClient *client;
 } Fixture;
@@ -83,13 +82,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("cohort-sync-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "w.cohort", NULL);
-  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, &error);
-  g_assert_no_error (error);
+  test_workspace_open (&f->t, "cohort-sync-XXXXXX");
   f->server = fake_server_new (SITE_ID, TRACK_KEY, APP_KEY);
   f->client = make_client (f, APP_KEY);
 }
@@ -99,24 +92,15 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *violation = fake_server_dup_violation (f->server);
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
+  g_autofree char *lock_path = g_strconcat (f->t.path, ".sync-lock", NULL);
 
   /* Nothing we sent broke the documented shapes. */
   g_assert_null (violation);
 
   g_clear_object (&f->client);
   g_clear_pointer (&f->server, fake_server_free);
-  g_assert_finalize_object (f->ws);
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  g_remove (lock_path);
+  test_workspace_close (&f->t);
 }
 
 /* Customers c0001... (ordinal = number), known to the server when @known. */
@@ -128,18 +112,18 @@ put_customers (Fixture  *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (cohort_workspace_begin (f->ws, &error));
+  g_assert_true (cohort_workspace_begin (f->t.ws, &error));
   for (guint i = first; i <= last; i++)
     {
       g_autofree char *id = g_strdup_printf ("c%04u", i);
       g_autofree char *email = g_strdup_printf ("c%04u@example.com", i);
       g_autofree char *plan = g_strdup_printf ("%s", i % 2 ? "pro" : "free");
 
-      test_put_customer (f->ws, i, id, email, (const char *[]) { "plan", plan, NULL });
+      test_put_customer (f->t.ws, i, id, email, (const char *[]) { "plan", plan, NULL });
       if (known)
         fake_server_add_person (f->server, id, email);
     }
-  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   g_assert_no_error (error);
 }
 
@@ -152,9 +136,9 @@ put_email_customer (Fixture    *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (cohort_workspace_begin (f->ws, &error));
-  test_put_customer (f->ws, ordinal, NULL, email, NULL);
-  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_true (cohort_workspace_begin (f->t.ws, &error));
+  test_put_customer (f->t.ws, ordinal, NULL, email, NULL);
+  g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   if (known)
     fake_server_add_person (f->server, NULL, email);
 }
@@ -164,7 +148,7 @@ seg_create (Fixture    *f,
             const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CohortSegment) s = cohort_segments_create (f->ws, name, COHORT_SEGMENT_MANUAL, "", &error);
+  g_autoptr(CohortSegment) s = cohort_segments_create (f->t.ws, name, COHORT_SEGMENT_MANUAL, "", &error);
 
   g_assert_no_error (error);
   return cohort_segment_get_id (s);
@@ -183,9 +167,9 @@ seg_members (Fixture  *f,
   for (gint64 i = first; i <= last; i++)
     g_array_append_val (ordinals, i);
   if (add)
-    cohort_members_add_ordinals (f->ws, segment, (gint64 *) ordinals->data, ordinals->len, NULL, &error);
+    cohort_members_add_ordinals (f->t.ws, segment, (gint64 *) ordinals->data, ordinals->len, NULL, &error);
   else
-    cohort_members_remove_ordinals (f->ws, segment, (gint64 *) ordinals->data, ordinals->len, NULL, &error);
+    cohort_members_remove_ordinals (f->t.ws, segment, (gint64 *) ordinals->data, ordinals->len, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -199,7 +183,7 @@ run_sync (Fixture            *f,
   g_autoptr(CohortSyncReport) report = NULL;
   gboolean ok;
 
-  ok = cohort_sync_run (f->ws, f->client, flags, NULL, NULL, &report, cancellable, error);
+  ok = cohort_sync_run (f->t.ws, f->client, flags, NULL, NULL, &report, cancellable, error);
   g_assert_nonnull (report);
   for (guint i = 0; i < report->failures->len; i++)
     g_test_message ("failure: %s", (char *) g_ptr_array_index (report->failures, i));
@@ -227,7 +211,7 @@ local_members (Fixture *f,
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   sqlite3_stmt *stmt;
 
-  stmt = cohort_workspace_prepare (f->ws,
+  stmt = cohort_workspace_prepare (f->t.ws,
                                    "SELECT coalesce (c.id, c.email) FROM segment_members m "
                                    "JOIN customers c ON c.ordinal = m.customer WHERE m.segment = ? "
                                    "ORDER BY 1", &error);
@@ -256,7 +240,7 @@ static void
 assert_converged (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) segments = cohort_segments_list (f->ws, &error);
+  g_autoptr(GPtrArray) segments = cohort_segments_list (f->t.ws, &error);
 
   g_assert_no_error (error);
   for (guint i = 0; i < segments->len; i++)
@@ -276,7 +260,7 @@ assert_converged (Fixture *f)
 
         assert_strv_equal (want, have);
       }
-      g_assert_true (cohort_sync_get_status (f->ws, cohort_segment_get_id (s), &status, &error));
+      g_assert_true (cohort_sync_get_status (f->t.ws, cohort_segment_get_id (s), &status, &error));
       g_assert_no_error (error);
       g_assert_cmpint (status.state, ==, COHORT_SYNC_STATE_SYNCED);
       g_assert_cmpint (status.remote_id, ==, g_array_index (remote, gint64, 0));
@@ -346,7 +330,7 @@ test_push_basic (Fixture       *f,
   seg_members (f, b, TRUE, 5, 25);
   seg_members (f, b, TRUE, 100, 100);
   seg_members (f, c, TRUE, 1, 3);
-  g_assert_true (cohort_segments_set_active (f->ws, c, FALSE, &error));
+  g_assert_true (cohort_segments_set_active (f->t.ws, c, FALSE, &error));
 
   g_assert_true (run_sync (f, COHORT_SYNC_DEFAULT, NULL, &report, &error));
   g_assert_no_error (error);
@@ -361,7 +345,7 @@ test_push_basic (Fixture       *f,
   {
     g_auto(CohortSyncStatus) status = { 0 };
 
-    g_assert_true (cohort_sync_get_status (f->ws, a, &status, &error));
+    g_assert_true (cohort_sync_get_status (f->t.ws, a, &status, &error));
     g_assert_cmpint (status.state, ==, COHORT_SYNC_STATE_PENDING);
   }
   {
@@ -373,7 +357,7 @@ test_push_basic (Fixture       *f,
   assert_converged (f);
 
   /* Reactivated: published now. */
-  g_assert_true (cohort_segments_set_active (f->ws, c, TRUE, &error));
+  g_assert_true (cohort_segments_set_active (f->t.ws, c, TRUE, &error));
   sync_ok (f, COHORT_SYNC_DEFAULT);
   assert_converged (f);
   assert_no_writes_on_resync (f);
@@ -395,7 +379,7 @@ test_dry_run (Fixture       *f,
   seg_members (f, a, TRUE, 1, 2500);
   seg_members (f, b, TRUE, 1, 2);
 
-  plan = cohort_sync_plan_new (f->ws, COHORT_SYNC_DEFAULT, NULL, &error);
+  plan = cohort_sync_plan_new (f->t.ws, COHORT_SYNC_DEFAULT, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < cohort_sync_plan_get_n_actions (plan); i++)
     {
@@ -415,7 +399,7 @@ test_dry_run (Fixture       *f,
   assert_converged (f);
 
   seg_members (f, a, FALSE, 1, 1200);
-  plan2 = cohort_sync_plan_new (f->ws, COHORT_SYNC_DEFAULT, NULL, &error);
+  plan2 = cohort_sync_plan_new (f->t.ws, COHORT_SYNC_DEFAULT, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cohort_sync_plan_get_n_actions (plan2), ==, 1);
   {
@@ -506,9 +490,9 @@ test_identifier_change (Fixture       *f,
   assert_converged (f);
 
   fake_server_add_person (f->server, "later-id", "later@example.com");
-  g_assert_true (cohort_workspace_begin (f->ws, &error));
-  test_put_customer (f->ws, 10, "later-id", "later@example.com", NULL);
-  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_true (cohort_workspace_begin (f->t.ws, &error));
+  test_put_customer (f->t.ws, 10, "later-id", "later@example.com", NULL);
+  g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   sync_ok (f, COHORT_SYNC_DEFAULT);
   assert_converged (f);
 }
@@ -569,7 +553,7 @@ test_remote_deleted (Fixture       *f,
   g_assert_false (run_sync (f, COHORT_SYNC_DEFAULT, NULL, &report, &error));
   g_assert_error (error, COHORT_CIO_ERROR, COHORT_CIO_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_true (cohort_sync_get_status (f->ws, a, &status, &error));
+  g_assert_true (cohort_sync_get_status (f->t.ws, a, &status, &error));
   g_assert_cmpint (status.state, ==, COHORT_SYNC_STATE_UNLINKED);
   cohort_sync_status_clear (&status);
   g_assert_cmpuint (fake_server_count_segments (f->server), ==, 0);
@@ -579,7 +563,7 @@ test_remote_deleted (Fixture       *f,
   g_assert_cmpuint (fake_server_count_segments (f->server), ==, 0);
 
   /* 404 on a membership write marks it too. */
-  g_assert_true (cohort_sync_relink (f->ws, a, &error));
+  g_assert_true (cohort_sync_relink (f->t.ws, a, &error));
   sync_ok (f, COHORT_SYNC_DEFAULT);
   g_array_unref (remote);
   remote = fake_server_find_segments (f->server, "Alpha");
@@ -593,7 +577,7 @@ test_remote_deleted (Fixture       *f,
   seg_members (f, a, TRUE, 8, 8);
   g_assert_false (run_sync (f, COHORT_SYNC_PUSH | COHORT_SYNC_IDENTIFY * 0, NULL, NULL, &error));
   g_clear_error (&error);
-  g_assert_true (cohort_sync_get_status (f->ws, a, &status, &error));
+  g_assert_true (cohort_sync_get_status (f->t.ws, a, &status, &error));
   g_assert_cmpint (status.state, ==, COHORT_SYNC_STATE_UNLINKED);
 }
 
@@ -614,18 +598,18 @@ test_delete_segment (Fixture       *f,
   g_assert_cmpuint (fake_server_count_segments (f->server), ==, 2);
 
   /* Deleted and restored before a sync: nothing changes remotely. */
-  g_assert_true (cohort_segments_delete (f->ws, a, &snapshot, &error));
+  g_assert_true (cohort_segments_delete (f->t.ws, a, &snapshot, &error));
   g_assert_no_error (error);
-  g_clear_object (&(CohortSegment *) { cohort_segments_restore (f->ws, snapshot, &error) });
+  g_clear_object (&(CohortSegment *) { cohort_segments_restore (f->t.ws, snapshot, &error) });
   g_assert_no_error (error);
   assert_no_writes_on_resync (f);
   assert_converged (f);
 
   /* Deleted: the remote segment Cohort made goes too. */
-  g_assert_true (cohort_segments_delete (f->ws, a, NULL, &error));
+  g_assert_true (cohort_segments_delete (f->t.ws, a, NULL, &error));
   sync_ok (f, COHORT_SYNC_DEFAULT);
   g_assert_cmpuint (fake_server_count_segments (f->server), ==, 1);
-  g_assert_cmpint (cohort_outbox_count_pending (f->ws, 0), ==, 0);
+  g_assert_cmpint (cohort_outbox_count_pending (f->t.ws, 0), ==, 0);
 
   /* ...unless campaigns use it. */
   {
@@ -633,7 +617,7 @@ test_delete_segment (Fixture       *f,
     g_autoptr(CohortSyncReport) report = NULL;
 
     fake_server_set_used_by (f->server, g_array_index (remote, gint64, 0), 2);
-    g_assert_true (cohort_segments_delete (f->ws, b, NULL, &error));
+    g_assert_true (cohort_segments_delete (f->t.ws, b, NULL, &error));
     g_assert_true (run_sync (f, COHORT_SYNC_DEFAULT, NULL, &report, &error));
     g_assert_cmpuint (fake_server_count_segments (f->server), ==, 1);
     g_assert_cmpuint (report->notes->len, ==, 1);
@@ -665,8 +649,8 @@ build_scenario (Fixture *f)
   seg_members (f, a, FALSE, 1, 3);
   seg_members (f, a, TRUE, 11, 15);
   seg_members (f, b, FALSE, 100, 100);
-  g_assert_true (cohort_segments_set_active (f->ws, c, FALSE, &error));
-  g_assert_true (cohort_segments_delete (f->ws, d, NULL, &error));
+  g_assert_true (cohort_segments_set_active (f->t.ws, c, FALSE, &error));
+  g_assert_true (cohort_segments_delete (f->t.ws, d, NULL, &error));
   e = seg_create (f, "Epsilon");
   seg_members (f, e, TRUE, 20, 40);
   g_assert_no_error (error);
@@ -716,7 +700,7 @@ check_kill (FakeFault fault,
       assert_converged (&f);
       delta = fake_server_find_segments (f.server, "Delta");
       g_assert_cmpuint (delta->len, ==, 0);
-      g_assert_cmpint (cohort_outbox_count_pending (f.ws, 0), ==, 1);   /* Gamma's deactivation */
+      g_assert_cmpint (cohort_outbox_count_pending (f.t.ws, 0), ==, 1);   /* Gamma's deactivation */
       assert_no_writes_on_resync (&f);
       fixture_teardown (&f, NULL);
     }
@@ -766,7 +750,7 @@ test_pull (Fixture       *f,
 
   sync_ok (f, COHORT_SYNC_PULL);
   g_assert_cmpuint (fake_server_get_n_writes (f->server), ==, 0);
-  remote = cohort_sync_list_remote_segments (f->ws, &error);
+  remote = cohort_sync_list_remote_segments (f->t.ws, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (remote->len, ==, 2);
   g_assert_cmpstr (((CohortCioSegment *) remote->pdata[0])->name, ==, "Dynamic one");
@@ -776,11 +760,11 @@ test_pull (Fixture       *f,
   g_assert_cmpint (((CohortCioSegment *) remote->pdata[1])->count, ==, 2500);
 
   fake_server_add_fault (f->server, "GET", "/v1/segments/", FAKE_FAULT_500, 1);
-  n = cohort_sync_pull_members (f->ws, f->client, manual, 1000, NULL, NULL, NULL, &error);
+  n = cohort_sync_pull_members (f->t.ws, f->client, manual, 1000, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (n, ==, 2500);
   {
-    sqlite3_stmt *stmt = cohort_workspace_prepare (f->ws,
+    sqlite3_stmt *stmt = cohort_workspace_prepare (f->t.ws,
                                                    "SELECT count (DISTINCT id), min (id), max (id) "
                                                    "FROM remote_members WHERE remote_segment = ?",
                                                    &error);
@@ -817,7 +801,7 @@ test_identify (Fixture       *f,
   g_assert_cmpint (((CohortSyncSegmentResult *) report->segments->pdata[0])->unknown, ==, 11);
   g_clear_pointer (&report, cohort_sync_report_free);
 
-  plan = cohort_sync_plan_new (f->ws, COHORT_SYNC_DEFAULT | COHORT_SYNC_IDENTIFY, NULL, &error);
+  plan = cohort_sync_plan_new (f->t.ws, COHORT_SYNC_DEFAULT | COHORT_SYNC_IDENTIFY, NULL, &error);
   g_assert_no_error (error);
   {
     g_autofree char *line = cohort_sync_action_describe (cohort_sync_plan_get_action (plan, 0));
@@ -853,9 +837,9 @@ test_data_driven (Fixture       *f,
   g_auto(GStrv) members = NULL;
 
   put_customers (f, 1, 20, TRUE);
-  s = cohort_segments_create (f->ws, "Pro plan", COHORT_SEGMENT_DATA_DRIVEN, "", &error);
+  s = cohort_segments_create (f->t.ws, "Pro plan", COHORT_SEGMENT_DATA_DRIVEN, "", &error);
   g_assert_no_error (error);
-  cohort_segments_set_criteria (f->ws, cohort_segment_get_id (s),
+  cohort_segments_set_criteria (f->t.ws, cohort_segment_get_id (s),
                                 "{\"attribute\": {\"field\": \"plan\", \"operator\": \"eq\", \"value\": \"pro\"}}",
                                 &error);
   g_assert_no_error (error);
@@ -878,10 +862,10 @@ test_data_driven (Fixture       *f,
 
   /* The data changes: the published membership follows. */
   {
-    g_assert_true (cohort_workspace_begin (f->ws, &error));
-    test_put_customer (f->ws, 1, "c0001", "c0001@example.com", (const char *[]) { "plan", "free", NULL });
-    test_put_customer (f->ws, 2, "c0002", "c0002@example.com", (const char *[]) { "plan", "pro", NULL });
-    g_assert_true (cohort_workspace_commit (f->ws, &error));
+    g_assert_true (cohort_workspace_begin (f->t.ws, &error));
+    test_put_customer (f->t.ws, 1, "c0001", "c0001@example.com", (const char *[]) { "plan", "free", NULL });
+    test_put_customer (f->t.ws, 2, "c0002", "c0002@example.com", (const char *[]) { "plan", "pro", NULL });
+    g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   }
   {
     guint writes = fake_server_get_n_writes (f->server);
@@ -989,7 +973,7 @@ test_no_keys_leak (Fixture       *f,
       g_mutex_unlock (&log_lock);
       for (guint j = 0; j < G_N_ELEMENTS (suffixes); j++)
         {
-          g_autofree char *p = g_strconcat (f->path, suffixes[j], NULL);
+          g_autofree char *p = g_strconcat (f->t.path, suffixes[j], NULL);
           g_autofree char *contents = NULL;
           gsize len = 0;
 
@@ -1039,7 +1023,7 @@ test_async (Fixture       *f,
   creds->track_url = g_strdup (fake_server_get_url (f->server));
   creds->app_url = g_strdup (fake_server_get_url (f->server));
   creds->region = COHORT_REGION_US;
-  cohort_sync_run_async (f->path, creds, COHORT_SYNC_DEFAULT, test_async_progress_cb, &calls,
+  cohort_sync_run_async (f->t.path, creds, COHORT_SYNC_DEFAULT, test_async_progress_cb, &calls,
                          NULL, async_done, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -1049,7 +1033,7 @@ test_async (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_cmpuint (calls, >, 0);
-  cohort_workspace_check_external_changes (f->ws);
+  cohort_workspace_check_external_changes (f->t.ws);
   assert_converged (f);
 }
 
@@ -1065,15 +1049,15 @@ test_identify_types (Fixture       *f,
   g_autofree char *second = NULL;
   gint64 a;
 
-  g_assert_true (cohort_workspace_begin (f->ws, &error));
-  test_put_customer (f->ws, 1, "c0001", "c0001@example.com",
+  g_assert_true (cohort_workspace_begin (f->t.ws, &error));
+  test_put_customer (f->t.ws, 1, "c0001", "c0001@example.com",
                      (const char *[]) { "age", "42", "vip", "yes", "plan", "pro", NULL });
-  test_put_customer (f->ws, 2, "c0002", NULL,
+  test_put_customer (f->t.ws, 2, "c0002", NULL,
                      (const char *[]) { "age", "n/a", "vip", "maybe", NULL });
-  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   g_assert_no_error (error);
-  g_assert_true (cohort_attributes_set_type (f->ws, "age", COHORT_ATTR_NUMBER, &error));
-  g_assert_true (cohort_attributes_set_type (f->ws, "vip", COHORT_ATTR_BOOLEAN, &error));
+  g_assert_true (cohort_attributes_set_type (f->t.ws, "age", COHORT_ATTR_NUMBER, &error));
+  g_assert_true (cohort_attributes_set_type (f->t.ws, "vip", COHORT_ATTR_BOOLEAN, &error));
   g_assert_no_error (error);
   a = seg_create (f, "Typed");
   seg_members (f, a, TRUE, 1, 2);
@@ -1098,15 +1082,15 @@ test_identify_batches (Fixture       *f,
   gint64 a;
 
   /* 600 people of about 1 KB each: more than one 500 KB batch. */
-  g_assert_true (cohort_workspace_begin (f->ws, &error));
+  g_assert_true (cohort_workspace_begin (f->t.ws, &error));
   for (guint i = 1; i <= 600; i++)
     {
       g_autofree char *id = g_strdup_printf ("p%04u", i);
 
-      test_put_customer (f->ws, i, id, NULL,
+      test_put_customer (f->t.ws, i, id, NULL,
                          (const char *[]) { "bio", bio, "notes", i == 1 ? too_long : "ok", "age", "42", NULL });
     }
-  g_assert_true (cohort_workspace_commit (f->ws, &error));
+  g_assert_true (cohort_workspace_commit (f->t.ws, &error));
   a = seg_create (f, "Everyone");
   seg_members (f, a, TRUE, 1, 600);
 
@@ -1125,7 +1109,7 @@ static void
 test_one_sync_at_a_time (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autofree char *lock_path = g_strconcat (f->path, ".sync-lock", NULL);
+  g_autofree char *lock_path = g_strconcat (f->t.path, ".sync-lock", NULL);
   g_autoptr(GError) error = NULL;
   int fd;
 
@@ -1209,7 +1193,7 @@ test_all_status (Fixture       *f,
   sync_ok (f, COHORT_SYNC_DEFAULT);
 
   seg_members (f, pending, TRUE, 4, 6);
-  g_assert_true (cohort_segments_set_active (f->ws, inactive, FALSE, &error));
+  g_assert_true (cohort_segments_set_active (f->t.ws, inactive, FALSE, &error));
   g_assert_no_error (error);
   remote = fake_server_find_segments (f->server, "Unlinked");
   fake_server_delete_segment (f->server, g_array_index (remote, gint64, 0));
@@ -1219,7 +1203,7 @@ test_all_status (Fixture       *f,
   seg_members (f, pending, TRUE, 8, 8);
   fresh = seg_create (f, "Fresh");
 
-  table = cohort_sync_get_all_status (f->ws, &error);
+  table = cohort_sync_get_all_status (f->t.ws, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (table), ==, 5);
   ids[0] = synced; ids[1] = pending; ids[2] = inactive; ids[3] = unlinked; ids[4] = fresh;
@@ -1229,7 +1213,7 @@ test_all_status (Fixture       *f,
       CohortSyncStatus *status = g_hash_table_lookup (table, &ids[i]);
 
       g_assert_nonnull (status);
-      g_assert_true (cohort_sync_get_status (f->ws, ids[i], &one, &error));
+      g_assert_true (cohort_sync_get_status (f->t.ws, ids[i], &one, &error));
       g_assert_cmpint (status->segment_id, ==, ids[i]);
       g_assert_cmpint (status->state, ==, one.state);
       g_assert_cmpint (status->n_pending, ==, one.n_pending);
@@ -1249,10 +1233,10 @@ test_all_status (Fixture       *f,
 
   /* Pulled: the four published ones and the one made in Customer.io. */
   sync_ok (f, COHORT_SYNC_PULL);
-  all = cohort_sync_list_remote_segments (f->ws, &error);
+  all = cohort_sync_list_remote_segments (f->t.ws, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 4);    /* Synced, Pending, Inactive (still there), Made there */
-  remote_only = cohort_sync_list_remote_only_segments (f->ws, &error);
+  remote_only = cohort_sync_list_remote_only_segments (f->t.ws, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (remote_only->len, ==, 1);
   g_assert_cmpstr (((CohortCioSegment *) remote_only->pdata[0])->name, ==, "Made there");
@@ -1260,11 +1244,11 @@ test_all_status (Fixture       *f,
   g_assert_cmpint (((CohortCioSegment *) remote_only->pdata[0])->count, ==, 2);
 
   /* Members: never pulled, then pulled. */
-  g_assert_true (cohort_sync_get_member_pull (f->ws, made, &total, &complete, &pulled_at, &error));
+  g_assert_true (cohort_sync_get_member_pull (f->t.ws, made, &total, &complete, &pulled_at, &error));
   g_assert_cmpint (total, ==, -1);
   g_assert_false (complete);
-  g_assert_cmpint (cohort_sync_pull_members (f->ws, f->client, made, 0, NULL, NULL, NULL, &error), ==, 2);
-  g_assert_true (cohort_sync_get_member_pull (f->ws, made, &total, &complete, &pulled_at, &error));
+  g_assert_cmpint (cohort_sync_pull_members (f->t.ws, f->client, made, 0, NULL, NULL, NULL, &error), ==, 2);
+  g_assert_true (cohort_sync_get_member_pull (f->t.ws, made, &total, &complete, &pulled_at, &error));
   g_assert_no_error (error);
   g_assert_cmpint (total, ==, 2);
   g_assert_true (complete);
