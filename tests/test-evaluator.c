@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "cohort-evaluator.h"
+#include "cohort-live-count.h"
 #include "cohort-event-index.h"
 #include "cohort-segment.h"
 #include "cohort-test-customers.h"

@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-#include "cohort-evaluator.h"
+#include "cohort-live-count.h"
 
 struct _CohortLiveCount
 {

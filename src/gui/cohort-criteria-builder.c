@@ -18,6 +18,7 @@
 #include "cohort-criteria-builder.h"
 #include "cohort-customers.h"
 #include "cohort-evaluator.h"
+#include "cohort-live-count.h"
 #include "cohort-segment-row.h"
 #include "cohort-segment.h"
 
