@@ -26,7 +26,7 @@ typedef enum
   COHORT_CRITERIA_ERROR_INVALID,        /* shape, type, operator, value, regex */
   COHORT_CRITERIA_ERROR_NO_SEGMENT,     /* a reference to a segment that does not exist */
   COHORT_CRITERIA_ERROR_CYCLE,          /* segments referring to each other in a loop */
-  COHORT_CRITERIA_ERROR_NOT_SUPPORTED,  /* valid, but this build cannot evaluate it (events) */
+  COHORT_CRITERIA_ERROR_NOT_SUPPORTED,  /* valid, but not evaluable here (events without a workspace) */
   COHORT_CRITERIA_ERROR_TOO_DEEP,       /* nested deeper than COHORT_CRITERIA_MAX_DEPTH */
   COHORT_CRITERIA_ERROR_TOO_COMPLEX,    /* a "matches" pattern hit the match limit on a value */
 } CohortCriteriaError;

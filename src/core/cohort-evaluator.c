@@ -598,13 +598,14 @@ cohort_evaluator_evaluate_index (CohortColumnIndex    *index,
   return evaluate (index, db, NULL, criteria, 0, cancellable, error);
 }
 
-CohortEvaluation *
-cohort_evaluator_evaluate_for_db (sqlite3              *db,
-                                  const char           *path,
-                                  const CohortCriteria *criteria,
-                                  gint64                segment_id,
-                                  GCancellable         *cancellable,
-                                  GError              **error)
+/* Over any connection to the workspace file at @path. */
+static CohortEvaluation *
+evaluate_for_db (sqlite3              *db,
+                 const char           *path,
+                 const CohortCriteria *criteria,
+                 gint64                segment_id,
+                 GCancellable         *cancellable,
+                 GError              **error)
 {
   for (int attempt = 0; ; attempt++)
     {
@@ -639,8 +640,8 @@ cohort_evaluator_evaluate (CohortWorkspace       *ws,
 {
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
   g_return_val_if_fail (criteria != NULL, NULL);
-  return cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
-                                           criteria, 0, cancellable, error);
+  return evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
+                          criteria, 0, cancellable, error);
 }
 
 CohortEvaluation *
@@ -650,8 +651,8 @@ cohort_evaluator_evaluate_segment (CohortWorkspace  *ws,
                                    GError          **error)
 {
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
-  return cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
-                                           NULL, segment_id, cancellable, error);
+  return evaluate_for_db (cohort_workspace_get_db (ws), cohort_workspace_get_path (ws),
+                          NULL, segment_id, cancellable, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -690,9 +691,9 @@ evaluate_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  result = cohort_evaluator_evaluate_for_db (cohort_workspace_get_db (ws), data->path,
-                                             data->criteria, data->segment_id,
-                                             cancellable, &error);
+  result = evaluate_for_db (cohort_workspace_get_db (ws), data->path,
+                            data->criteria, data->segment_id,
+                            cancellable, &error);
   if (result == NULL)
     g_task_return_error (task, error);
   else

@@ -41,7 +41,7 @@ const char         *cohort_evaluation_get_text     (CohortEvaluation *self,
 /* Evaluates @criteria over the current data of @ws (on the thread that owns
  * @ws). Segment references are followed (data-driven: their criteria;
  * manual: their members); a reference cycle or a missing segment is an
- * error. Event conditions: COHORT_CRITERIA_ERROR_NOT_SUPPORTED for now. */
+ * error. Event conditions read the workspace's event index. */
 CohortEvaluation   *cohort_evaluator_evaluate      (CohortWorkspace       *ws,
                                                     const CohortCriteria  *criteria,
                                                     GCancellable          *cancellable,
@@ -71,13 +71,6 @@ CohortEvaluation   *cohort_evaluator_evaluate_segment_finish (CohortWorkspace   
                                                     GAsyncResult          *result,
                                                     GError               **error);
 
-/* Lower level: over any connection to the workspace file at @path. */
-CohortEvaluation   *cohort_evaluator_evaluate_for_db (sqlite3             *db,
-                                                    const char            *path,
-                                                    const CohortCriteria  *criteria,
-                                                    gint64                 segment_id,
-                                                    GCancellable          *cancellable,
-                                                    GError               **error);
 /* Over a given index (benchmarks, tests); @db for segment references, may be NULL. */
 CohortEvaluation   *cohort_evaluator_evaluate_index  (CohortColumnIndex   *index,
                                                     sqlite3               *db,
