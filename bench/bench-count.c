@@ -1,9 +1,9 @@
 /* bench-count.c: data generator, direct loader and in-process count benchmark
  *
- *   bench-count generate N FILE.csv        deterministic customers CSV
- *   bench-count load WORKSPACE FILE.csv     load it into a workspace by direct SQL
- *   bench-count run WORKSPACE JSON ROUNDS   index build/open time, memory, median count
- *   bench-count time ROUNDS CMD ARGS...     median wall time of a whole process (monotonic clock)
+ *   bench-count-tool generate N FILE.csv        deterministic customers CSV
+ *   bench-count-tool load WORKSPACE FILE.csv     load it into a workspace by direct SQL
+ *   bench-count-tool run WORKSPACE JSON ROUNDS   index build/open time, memory, median count
+ *   bench-count-tool time ROUNDS CMD ARGS...     median wall time of a whole process (monotonic clock)
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later

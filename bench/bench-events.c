@@ -1,10 +1,10 @@
 /* bench-events.c: event data generator and in-process event count benchmark
  *
- *   bench-events generate N_CUSTOMERS N_EVENTS FILE.csv   deterministic events CSV
- *   bench-events run WORKSPACE JSON ROUNDS                event index build/open, median count
+ *   bench-events-tool generate N_CUSTOMERS N_EVENTS FILE.csv   deterministic events CSV
+ *   bench-events-tool run WORKSPACE JSON ROUNDS                event index build/open, median count
  *
- * The customers come from bench-count (ids 1..N); process timing uses
- * `bench-count time`.
+ * The customers come from bench-count-tool (ids 1..N); process timing uses
+ * `bench-count-tool time`.
  *
  * Copyright 2026 The Cohort developers
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,6 +1,6 @@
 /* bench-sort.c: how fast are the customers ordered by an attribute?
  *
- *   bench-sort WORKSPACE FLAT_DB [RUNS]
+ *   bench-sort-tool WORKSPACE FLAT_DB [RUNS]
  *
  * WORKSPACE is a Cohort workspace (a copy: its index file may be written)
  * and FLAT_DB the same customers as one SQLite table "t" of text columns, as
