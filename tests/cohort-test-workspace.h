@@ -54,6 +54,35 @@ test_workspace_close (TestWorkspace *t)
   g_free (t->path);
 }
 
+/* Removes what a test left in the folder beside the workspace (CSV files,
+ * other workspaces with their sidecars, write-ahead logs), so that
+ * test_workspace_close() finds only the workspace's own files. */
+static inline void
+test_workspace_remove_others (TestWorkspace *t)
+{
+  g_autoptr(GDir) dir = g_dir_open (t->dir, 0, NULL);
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *own = g_path_get_basename (t->path);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (!g_str_has_prefix (name, own))
+      g_ptr_array_add (others, g_build_filename (t->dir, name, NULL));
+  for (guint i = 0; i < others->len; i++)
+    {
+      const char *path = g_ptr_array_index (others, i);
+
+      if (g_str_has_suffix (path, ".cohort"))
+        {
+          cohort_column_index_forget (path, TRUE);
+          cohort_event_index_forget (path, TRUE);
+        }
+    }
+  for (guint i = 0; i < others->len; i++)
+    g_remove (g_ptr_array_index (others, i));
+}
+
 static inline void
 test_workspace_begin (TestWorkspace *t)
 {

@@ -14,39 +14,24 @@
 #include "cohort-events.h"
 #include "cohort-value.h"
 
-typedef struct
-{
-  char            *dir;
-  char            *path;
-  CohortWorkspace *ws;
-} Fixture;
+#include "cohort-test-workspace.h"
+
+typedef TestWorkspace Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp ("cohort-events-XXXXXX", NULL);
-  f->path = g_build_filename (f->dir, "w.cohort", NULL);
-  f->ws = cohort_workspace_open (f->path, COHORT_WORKSPACE_OPEN_CREATE, NULL);
-  g_assert_nonnull (f->ws);
+  test_workspace_open (f, "cohort-events-XXXXXX");
   g_setenv ("COHORT_NOW", "1700000000", TRUE);
 }
 
+/* The CSV files the tests wrote and the second workspace of
+ * /events/import-bulk go first. */
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  cohort_event_index_forget (f->path, FALSE);
-  g_assert_finalize_object (f->ws);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  test_workspace_remove_others (f);
+  test_workspace_close (f);
   g_unsetenv ("COHORT_NOW");
 }
 

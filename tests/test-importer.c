@@ -16,56 +16,35 @@
 
 #include "cohort-importer.h"
 
-typedef struct
-{
-  char            *dir;
-  char            *ws_path;
-  CohortWorkspace *ws;
-  guint            n_files;
-} Fixture;
+#include "cohort-test-workspace.h"
+
+typedef TestWorkspace Fixture;
+
+/* Numbers the CSV files of one test. */
+static guint n_files;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("cohort-import-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->ws_path = g_build_filename (f->dir, "test.cohort", NULL);
-  f->ws = cohort_workspace_open (f->ws_path, COHORT_WORKSPACE_OPEN_CREATE, &error);
-  g_assert_no_error (error);
+  test_workspace_open (f, "cohort-import-XXXXXX");
+  n_files = 0;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
+/* The CSV files (and the pipe of /importer/fifo) go first. */
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_assert_finalize_object (f->ws);
-  remove_tree (f->dir);
-  g_free (f->ws_path);
-  g_free (f->dir);
+  test_workspace_remove_others (f);
+  test_workspace_close (f);
 }
 
 static char *
 write_csv (Fixture    *f,
            const char *content)
 {
-  g_autofree char *name = g_strdup_printf ("in-%u.csv", f->n_files++);
+  g_autofree char *name = g_strdup_printf ("in-%u.csv", n_files++);
   char *path = g_build_filename (f->dir, name, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -618,7 +597,7 @@ test_async (Fixture       *f,
 
   state.loop = g_main_loop_new (NULL, FALSE);
   cohort_importer_set_progress_func (importer, async_progress, &state, NULL);
-  cohort_importer_run_async (importer, f->ws_path, NULL, async_done, &state);
+  cohort_importer_run_async (importer, f->path, NULL, async_done, &state);
   g_main_loop_run (state.loop);
   /* Let the last progress report arrive. */
   while (g_main_context_iteration (NULL, FALSE))
