@@ -9,7 +9,7 @@
 
 #include "cohort-attrs.h"
 
-gsize
+static gsize
 cohort_varint_put (guint8  *out,
                    guint64  value)
 {

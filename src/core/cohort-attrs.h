@@ -36,8 +36,6 @@ const char *cohort_attrs_lookup   (const guint8          *blob,
                                    gsize                 *value_len);
 
 /* Low level, for readers that walk blobs themselves. */
-gsize       cohort_varint_put     (guint8                *out,
-                                   guint64                value);
 gboolean    cohort_varint_get     (const guint8         **p,
                                    const guint8          *end,
                                    guint64               *value);

@@ -57,16 +57,6 @@ cohort_bitmap_clear_all (CohortBitmap *self)
 }
 
 void
-cohort_bitmap_set_all (CohortBitmap *self)
-{
-  if (self->n_words == 0)
-    return;
-  memset (self->words, 0xff, self->n_words * sizeof (guint64));
-  if (self->n_bits % 64 != 0)
-    self->words[self->n_words - 1] = (G_GUINT64_CONSTANT (1) << (self->n_bits % 64)) - 1;
-}
-
-void
 cohort_bitmap_and (CohortBitmap       *self,
                    const CohortBitmap *other)
 {

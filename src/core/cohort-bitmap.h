@@ -59,8 +59,6 @@ cohort_bitmap_unset (CohortBitmap *self,
 }
 
 void           cohort_bitmap_clear_all    (CohortBitmap       *self);
-/* Sets bits 0..n_bits-1. */
-void           cohort_bitmap_set_all      (CohortBitmap       *self);
 
 /* In place, on bitmaps of the same size: self = self OP other. */
 void           cohort_bitmap_and          (CohortBitmap       *self,

@@ -76,7 +76,6 @@ struct _CohortColumnIndex
   GHashTable      *by_name;        /* attribute name -> CohortColumn* */
   CohortColumn    *id_column;
   CohortColumn    *email_column;
-  const char     **attribute_names;
   /* Backing store */
   CohortDerivedFile *file;         /* mapped sidecar, or NULL when built */
   guint32         *first_section;  /* mapped: per column, its first section */
@@ -108,7 +107,6 @@ cohort_column_index_unref (CohortColumnIndex *self)
   cohort_bitmap_free (self->universe);
   g_free (self->columns);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
-  g_free (self->attribute_names);
   g_free (self->checked);
   g_free (self->first_section);
   g_clear_pointer (&self->allocations, g_ptr_array_unref);
@@ -429,17 +427,6 @@ index_add_column (CohortColumnIndex *self, CohortColumn *column, guint i)
   (void) i;
 }
 
-static void
-index_finish_names (CohortColumnIndex *self)
-{
-  guint n = 0;
-
-  self->attribute_names = g_new0 (const char *, self->n_columns + 1);
-  for (guint i = 0; i < self->n_columns; i++)
-    if (self->columns[i].kind == COHORT_COLUMN_ATTRIBUTE)
-      self->attribute_names[n++] = self->columns[i].name;
-}
-
 static gboolean
 build_scan (sqlite3           *db,
             CohortColumnIndex *self,
@@ -617,7 +604,6 @@ cohort_column_index_build (sqlite3       *db,
       index_add_column (self, c, i);
     }
   self->size += self->universe->n_words * 8;
-  index_finish_names (self);
   g_debug ("Built the column index: %" PRIu64 " customers, %u columns, %" G_GSIZE_FORMAT
            " bytes in %.0f ms", self->n_customers, self->n_columns, self->size,
            (g_get_monotonic_time () - t0) / 1000.0);
@@ -775,7 +761,6 @@ map_sidecar (const char  *path,
     }
   if (!seen_id || !seen_email)
     return NULL;
-  index_finish_names (self);
   self->size = cohort_derived_file_get_size (file);
   self->file = g_steal_pointer (&file);
   return g_steal_pointer (&self);
@@ -967,12 +952,6 @@ gsize
 cohort_column_index_get_size (CohortColumnIndex *self)
 {
   return self->size;
-}
-
-const char **
-cohort_column_index_list_attributes (CohortColumnIndex *self)
-{
-  return self->attribute_names;
 }
 
 static CohortColumn *

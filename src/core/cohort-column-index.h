@@ -142,8 +142,6 @@ const char         *cohort_column_index_get_text      (CohortColumnIndex  *self,
 gboolean            cohort_column_index_check_fields  (CohortColumnIndex  *self,
                                                        const char * const *fields,
                                                        GError            **error);
-/* Names of the attribute columns (NULL-terminated, borrowed strings). */
-const char        **cohort_column_index_list_attributes (CohortColumnIndex *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CohortColumnIndex, cohort_column_index_unref)
 

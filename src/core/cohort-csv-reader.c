@@ -629,7 +629,9 @@ skip_sep_line (CohortCsvReader *self)
   self->line_start = self->buf_abs + self->buf_pos;
 }
 
-gboolean
+/* Reads the first block and detects what was not set. Called by the first
+ * read if needed. */
+static gboolean
 cohort_csv_reader_detect (CohortCsvReader  *self,
                           GCancellable     *cancellable,
                           GError          **error)

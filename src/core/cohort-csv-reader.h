@@ -83,11 +83,6 @@ void              cohort_csv_reader_set_delimiter  (CohortCsvReader   *self,
 void              cohort_csv_reader_set_encoding   (CohortCsvReader   *self,
                                                     CohortCsvEncoding  encoding);
 
-/* Reads the first block and detects what was not set. Called by the first
- * read if needed. */
-gboolean          cohort_csv_reader_detect         (CohortCsvReader   *self,
-                                                    GCancellable      *cancellable,
-                                                    GError           **error);
 CohortCsvEncoding cohort_csv_reader_get_encoding   (CohortCsvReader   *self);
 char              cohort_csv_reader_get_delimiter  (CohortCsvReader   *self);
 

@@ -126,12 +126,6 @@ cohort_event_index_get_n_events (CohortEventIndex *self)
   return self->n_events;
 }
 
-const char *
-cohort_event_index_get_stamp (CohortEventIndex *self)
-{
-  return self->stamp;
-}
-
 gboolean
 cohort_event_index_is_mapped (CohortEventIndex *self)
 {

@@ -45,8 +45,6 @@ void              cohort_event_index_forget         (const char       *path,
 char             *cohort_event_index_sidecar_path   (const char       *workspace_path);
 
 guint64           cohort_event_index_get_n_events   (CohortEventIndex *self);
-/* The stamp of the events the index was built from. */
-const char       *cohort_event_index_get_stamp      (CohortEventIndex *self);
 /* How many indexes the in-process cache holds (at most 2). */
 guint             cohort_event_index_get_n_cached   (void);
 gboolean          cohort_event_index_is_mapped      (CohortEventIndex *self);

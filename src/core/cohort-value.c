@@ -50,12 +50,6 @@ cohort_value_clean_identifier (const char **s,
 }
 
 gboolean
-cohort_value_is_missing (const char *text)
-{
-  return text == NULL || text[0] == '\0';
-}
-
-gboolean
 cohort_value_parse_number (const char *text,
                            gsize       len,
                            double     *out)

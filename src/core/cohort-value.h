@@ -19,8 +19,6 @@ typedef enum
   COHORT_BOOL_TRUE = 1,
 } CohortBool;
 
-/* NULL or "" */
-gboolean   cohort_value_is_missing         (const char *text);
 /* A finite decimal number: [+-]digits[.digits][(e|E)[+-]digits], or
  * [+-].digits; no spaces, no hex, no inf/nan. */
 gboolean   cohort_value_parse_number       (const char *text,
