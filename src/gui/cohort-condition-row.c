@@ -19,6 +19,7 @@
 #include "cohort-events.h"
 #include "cohort-input.h"
 #include "cohort-segment.h"
+#include "cohort-value.h"
 
 /* ------------------------------------------------------------------ */
 /* The context                                                          */
@@ -934,12 +935,10 @@ parse_number (const char *text,
               double     *number)
 {
   g_autofree char *s = g_strstrip (g_strdup (text));
-  char *end = NULL;
 
-  if (*s == '\0')
-    return FALSE;
-  *number = g_ascii_strtod (s, &end);
-  return end != NULL && *end == '\0' && isfinite (*number);
+  /* The core's reader: decimal only (no hex, inf or nan), as the
+   * evaluator and the importers read numbers. */
+  return cohort_value_parse_number (s, strlen (s), number);
 }
 
 /* A number when it reads as one and @numeric, else the text. */

@@ -981,6 +981,25 @@ test_untouched_row (Fixture       *f,
   assert_count (f, 5);
 }
 
+/* A number is read as the core reads it: hex, inf and nan are no number;
+ * spaces around a decimal one are fine. */
+static void
+test_number_as_core_reads (Fixture       *f,
+                           gconstpointer  data)
+{
+  CohortConditionRow *row = add_condition (root (f));
+  const char *not_numbers[] = { "0x10", "inf", "nan", "1e", "12abc" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (not_numbers); i++)
+    {
+      fill_row (row, "age", COHORT_OP_GT, not_numbers[i]);
+      g_assert_false (save_enabled (f));
+      g_assert_false (cohort_criteria_builder_save (f->builder, NULL));
+    }
+  fill_row (row, "age", COHORT_OP_GT, " 16 ");
+  g_assert_true (save_enabled (f));
+}
+
 /* Enter on Discard (or Escape) asks when there are changes; Cancel keeps
  * them and the focus, Discard drops them and the focus stays in the rules. */
 static void
@@ -1182,6 +1201,7 @@ main (int   argc,
   g_test_add ("/ui/criteria-builder/scroll-guard", Fixture, NULL, set_up, test_scroll_guard, tear_down);
   g_test_add ("/ui/criteria-builder/zero-times", Fixture, NULL, set_up, test_zero_times, tear_down);
   g_test_add ("/ui/criteria-builder/untouched-row", Fixture, NULL, set_up, test_untouched_row, tear_down);
+  g_test_add ("/ui/criteria-builder/number-as-core-reads", Fixture, NULL, set_up, test_number_as_core_reads, tear_down);
   g_test_add ("/ui/criteria-builder/discard-asks", Fixture, NULL, set_up, test_discard_asks, tear_down);
   g_test_add ("/ui/criteria-builder/safe-defaults", Fixture, NULL, set_up, test_safe_defaults, tear_down);
   g_test_add ("/ui/criteria-builder/count-bar", Fixture, NULL, set_up, test_count_bar, tear_down);
