@@ -8,6 +8,7 @@
 
 #include "cohort-criteria.h"
 #include "cohort-members.h"
+#include "cohort-test-workspace.h"
 #include "cohort-segment.h"
 
 typedef struct
@@ -56,16 +57,10 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+  TestWorkspace t = { f->dir, f->path, f->ws };
 
-  g_assert_finalize_object (f->ws);
-  g_remove (f->path);
-  g_remove (wal);
-  g_remove (shm);
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  /* Also removes the index files the tests made, and checks the folder is empty. */
+  test_workspace_close (&t);
 }
 
 static void
