@@ -393,28 +393,6 @@ set_db_error (sqlite3 *db, GError **error, const char *what)
   return FALSE;
 }
 
-/* The state of the customers an index is built from: a stamp that changes
- * with every committed change of customers and attributes, by any program
- * (read in the same snapshot as the rows). */
-static gboolean
-read_stamp (sqlite3 *db, char **stamp, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (cohort_workspace_read_stamp (db, COHORT_STAMP_CUSTOMERS, stamp, &local_error))
-    return TRUE;
-  /* A workspace without stamps (an older schema read without migrating
-   * it): *stamp stays NULL, and the index is built for this use alone,
-   * never cached nor written. */
-  if (g_error_matches (local_error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT))
-    {
-      g_debug ("%s: the index is built in memory", local_error->message);
-      return TRUE;
-    }
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
-}
-
 static void
 index_add_column (CohortColumnIndex *self, CohortColumn *column, guint i)
 {
@@ -443,7 +421,7 @@ build_scan (sqlite3           *db,
   int rc;
   guint64 rows = 0;
 
-  if (!read_stamp (db, &self->stamp, error))
+  if (!cohort_derived_read_stamp (db, COHORT_STAMP_CUSTOMERS, &self->stamp, error))
     return FALSE;
 
   if (sqlite3_prepare_v2 (db, "SELECT id, name FROM attributes ORDER BY id", -1, &stmt, NULL) != SQLITE_OK)
@@ -860,7 +838,7 @@ cohort_column_index_ensure_for_db (sqlite3       *db,
   if (!sqlite3_get_autocommit (db))
     return cohort_column_index_build (db, cancellable, error);
 
-  if (!read_stamp (db, &stamp, error))
+  if (!cohort_derived_read_stamp (db, COHORT_STAMP_CUSTOMERS, &stamp, error))
     return NULL;
   if (stamp == NULL)
     return cohort_column_index_build (db, cancellable, error);

@@ -26,10 +26,21 @@
 
 #include <gio/gio.h>
 
+#include "cohort-workspace.h"
+
 G_BEGIN_DECLS
 
 /* A fast 64-bit checksum for damage detection (not cryptographic): any
  * change of a single 8-byte word changes it. */
+/* The stamp of the tables of @kind (cohort_workspace_read_stamp()), read in
+ * the caller's snapshot. A workspace without stamps (an older schema read
+ * without migrating it) is no error: *@stamp stays NULL, and the index is
+ * then built for that one use, never cached nor written. */
+gboolean            cohort_derived_read_stamp       (sqlite3             *db,
+                                                     CohortStampKind      kind,
+                                                     char               **stamp,
+                                                     GError             **error);
+
 guint64             cohort_derived_checksum         (guint64              seed,
                                                      gconstpointer        data,
                                                      gsize                len);

@@ -48,6 +48,28 @@ G_STATIC_ASSERT (sizeof (FileHeader) % 8 == 0);
 G_STATIC_ASSERT (sizeof (SectionEntry) == 32);
 
 /* ------------------------------------------------------------------ */
+/* Stamp                                                                */
+
+gboolean
+cohort_derived_read_stamp (sqlite3          *db,
+                           CohortStampKind   kind,
+                           char            **stamp,
+                           GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (cohort_workspace_read_stamp (db, kind, stamp, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT))
+    {
+      g_debug ("%s: the index is built in memory", local_error->message);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Checksum                                                             */
 
 static inline guint64

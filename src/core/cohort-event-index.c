@@ -140,27 +140,6 @@ db_failed (sqlite3 *db, GError **error, const char *what)
   return FALSE;
 }
 
-/* Changes with every committed change of events and event attributes, by
- * any program. */
-static gboolean
-read_stamp (sqlite3 *db, char **stamp, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (cohort_workspace_read_stamp (db, COHORT_STAMP_EVENTS, stamp, &local_error))
-    return TRUE;
-  /* A workspace without stamps (an older schema read without migrating
-   * it): *stamp stays NULL, and the index is built for this use alone,
-   * never cached nor written. */
-  if (g_error_matches (local_error, COHORT_WORKSPACE_ERROR, COHORT_WORKSPACE_ERROR_CORRUPT))
-    {
-      g_debug ("%s: the index is built in memory", local_error->message);
-      return TRUE;
-    }
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
-}
-
 /* ---- building ---------------------------------------------------------- */
 
 typedef struct
@@ -224,7 +203,7 @@ build_scan (CohortEventIndex  *self,
   GByteArray *pool;
   int rc;
 
-  if (!read_stamp (db, &self->stamp, error))
+  if (!cohort_derived_read_stamp (db, COHORT_STAMP_EVENTS, &self->stamp, error))
     return FALSE;
 
   /* Attribute names first: their ids key the blobs. */
@@ -710,7 +689,7 @@ cohort_event_index_ensure_for_db (sqlite3       *db,
   /* Inside a transaction the data may yet roll back: never cache or persist it. */
   if (path == NULL || !sqlite3_get_autocommit (db))
     return cohort_event_index_build (db, cancellable, error);
-  if (!read_stamp (db, &stamp, error))
+  if (!cohort_derived_read_stamp (db, COHORT_STAMP_EVENTS, &stamp, error))
     return NULL;
   if (stamp == NULL)
     return cohort_event_index_build (db, cancellable, error);

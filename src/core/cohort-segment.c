@@ -14,6 +14,7 @@
 
 #include "cohort-outbox.h"
 #include "cohort-segment.h"
+#include "cohort-value.h"
 
 struct _CohortSegment
 {
@@ -234,12 +235,6 @@ segment_from_row (sqlite3_stmt *stmt)
                        "updated-at", sqlite3_column_int64 (stmt, 7),
                        "count", sqlite3_column_int64 (stmt, 8),
                        NULL);
-}
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 /* Trims Unicode white space at both ends. */
@@ -528,7 +523,7 @@ cohort_segments_create (CohortWorkspace    *ws,
   g_autofree char *trimmed = NULL;
   g_autofree char *key = NULL;
   g_autofree char *desc = NULL;
-  gint64 id, now = now_seconds ();
+  gint64 id, now = cohort_now_real ();
 
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
 
@@ -551,20 +546,6 @@ cohort_segments_create (CohortWorkspace    *ws,
 fail:
   cohort_workspace_rollback (ws);
   return NULL;
-}
-
-static gboolean
-step_done (CohortWorkspace  *ws,
-           sqlite3_stmt     *stmt,
-           const char       *what,
-           GError          **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return cohort_workspace_db_error (ws, error, what);
-  return TRUE;
 }
 
 static gboolean
@@ -612,9 +593,9 @@ cohort_segments_update (CohortWorkspace  *ws,
   sqlite3_bind_text (stmt, 1, trimmed, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, desc, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, now_seconds ());
+  sqlite3_bind_int64 (stmt, 4, cohort_now_real ());
   sqlite3_bind_int64 (stmt, 5, id);
-  if (!step_done (ws, stmt, _("saving the segment"), error) ||
+  if (!cohort_workspace_step_done (ws, stmt, _("saving the segment"), error) ||
       !cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error))
     goto fail;
   if (!cohort_workspace_commit (ws, error))
@@ -645,10 +626,10 @@ cohort_segments_set_active (CohortWorkspace  *ws,
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int (stmt, 1, active ? 1 : 0);
-  sqlite3_bind_int64 (stmt, 2, now_seconds ());
+  sqlite3_bind_int64 (stmt, 2, cohort_now_real ());
   sqlite3_bind_int64 (stmt, 3, id);
   sqlite3_bind_int (stmt, 4, active ? 1 : 0);
-  if (!step_done (ws, stmt, _("saving the segment"), error) ||
+  if (!cohort_workspace_step_done (ws, stmt, _("saving the segment"), error) ||
       (sqlite3_changes (cohort_workspace_get_db (ws)) > 0 &&
        !cohort_outbox_segment_set_active (ws, id, active, error)) ||
       !cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS, error))
@@ -674,7 +655,7 @@ copy_links (CohortWorkspace  *ws,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, to);
   sqlite3_bind_int64 (stmt, 2, from);
-  if (!step_done (ws, stmt, _("copying the criteria"), error))
+  if (!cohort_workspace_step_done (ws, stmt, _("copying the criteria"), error))
     return FALSE;
 
   stmt = cohort_workspace_prepare (ws, "INSERT INTO segment_members (segment, customer) "
@@ -684,7 +665,7 @@ copy_links (CohortWorkspace  *ws,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, to);
   sqlite3_bind_int64 (stmt, 2, from);
-  return step_done (ws, stmt, _("copying the members"), error);
+  return cohort_workspace_step_done (ws, stmt, _("copying the members"), error);
 }
 
 CohortSegment *
@@ -695,7 +676,7 @@ cohort_segments_duplicate (CohortWorkspace  *ws,
   g_autoptr(CohortSegment) source = NULL;
   g_autofree char *name = NULL;
   g_autofree char *key = NULL;
-  gint64 new_id, now = now_seconds ();
+  gint64 new_id, now = cohort_now_real ();
 
   g_return_val_if_fail (COHORT_IS_WORKSPACE (ws), NULL);
 
@@ -868,7 +849,7 @@ cohort_segments_delete (CohortWorkspace         *ws,
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, id);
-  if (!step_done (ws, stmt, _("deleting the segment"), error) ||
+  if (!cohort_workspace_step_done (ws, stmt, _("deleting the segment"), error) ||
       !cohort_outbox_segment_deleted (ws, id, error) ||
       !cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS, error))
     goto fail;
@@ -905,7 +886,7 @@ cohort_segments_restore (CohortWorkspace        *ws,
       goto fail;
     }
   id = insert_segment (ws, s->id, s->name, snapshot->name_key, s->kind, s->description,
-                       s->active, s->criteria, s->created_at, now_seconds (), error);
+                       s->active, s->criteria, s->created_at, cohort_now_real (), error);
   if (id == 0 || !cohort_outbox_segment_created (ws, id, error))
     goto fail;
 
@@ -917,7 +898,7 @@ cohort_segments_restore (CohortWorkspace        *ws,
     {
       sqlite3_bind_int64 (stmt, 1, id);
       sqlite3_bind_int64 (stmt, 2, g_array_index (snapshot->refs, gint64, i));
-      if (!step_done (ws, stmt, _("restoring the criteria"), error))
+      if (!cohort_workspace_step_done (ws, stmt, _("restoring the criteria"), error))
         goto fail;
     }
   /* Customers deleted in the meantime stay deleted. */
@@ -929,7 +910,7 @@ cohort_segments_restore (CohortWorkspace        *ws,
     {
       sqlite3_bind_int64 (stmt, 1, id);
       sqlite3_bind_int64 (stmt, 2, g_array_index (snapshot->members, gint64, i));
-      if (!step_done (ws, stmt, _("restoring the members"), error))
+      if (!cohort_workspace_step_done (ws, stmt, _("restoring the members"), error))
         goto fail;
     }
   if (!cohort_workspace_note_change (ws, COHORT_CHANGE_SEGMENTS | COHORT_CHANGE_MEMBERS, error))
