@@ -11,25 +11,34 @@
 #include "cohort-attrs.h"
 #include "cohort-workspace.h"
 
+/* The id of @name in @table (attributes or event_attributes), added when new. */
 static inline guint32
-test_attribute_id (CohortWorkspace *ws, const char *name)
+test_named_id (CohortWorkspace *ws, const char *table, const char *name)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *insert = g_strdup_printf ("INSERT OR IGNORE INTO %s (name) VALUES (?)", table);
+  g_autofree char *select = g_strdup_printf ("SELECT id FROM %s WHERE name = ?", table);
   sqlite3_stmt *stmt;
   guint32 id;
 
-  stmt = cohort_workspace_prepare (ws, "INSERT OR IGNORE INTO attributes (name) VALUES (?)", &error);
+  stmt = cohort_workspace_prepare (ws, insert, &error);
   g_assert_no_error (error);
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_reset (stmt);
-  stmt = cohort_workspace_prepare (ws, "SELECT id FROM attributes WHERE name = ?", &error);
+  stmt = cohort_workspace_prepare (ws, select, &error);
   g_assert_no_error (error);
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   id = (guint32) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return id;
+}
+
+static inline guint32
+test_attribute_id (CohortWorkspace *ws, const char *name)
+{
+  return test_named_id (ws, "attributes", name);
 }
 
 /* Inserts (or replaces) customer @ordinal; @attrs is "name", "value", ...

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "cohort-test-cli.h"
+#include "cohort-test-criteria.h"
 #include "cohort-test-customers.h"
 #include "cohort-event-index.h"
 
@@ -256,19 +257,6 @@ test_manual_and_refs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (r.out, ==, "id,email\n2,bob@example.com\n");
 }
 
-static char *
-not_chain (guint n, const char *inner)
-{
-  GString *json = g_string_new (NULL);
-
-  for (guint i = 0; i < n; i++)
-    g_string_append (json, "{\"not\":");
-  g_string_append (json, inner);
-  for (guint i = 0; i < n; i++)
-    g_string_append_c (json, '}');
-  return g_string_free (json, FALSE);
-}
-
 /* Criteria nested deeper than anything can walk: refused on the way in
  * with the path; written behind Cohort's back, they fail the count of
  * their segment and nothing else. */
@@ -278,8 +266,8 @@ test_too_deep (Fixture *f, gconstpointer data)
   g_auto(CliResult) r = { 0 };
   g_autofree char *file = g_build_filename (f->dir, "criteria.json", NULL);
   g_autofree char *arg = g_strconcat ("@", file, NULL);
-  g_autofree char *too_deep = not_chain (100000, PRO);
-  g_autofree char *at_limit = not_chain (COHORT_CRITERIA_MAX_DEPTH, PRO);
+  g_autofree char *too_deep = test_not_chain (100000, PRO);
+  g_autofree char *at_limit = test_not_chain (COHORT_CRITERIA_MAX_DEPTH, PRO);
   g_autofree char *message = g_strdup_printf ("criteria nest deeper than %d levels", COHORT_CRITERIA_MAX_DEPTH);
 
   g_assert_true (g_file_set_contents (file, too_deep, -1, NULL));

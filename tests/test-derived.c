@@ -165,27 +165,6 @@ put (CohortWorkspace *ws, gint64 ordinal, const char *id, const char *plan, cons
   test_put_customer (ws, ordinal, id, email, attrs);
 }
 
-static guint32
-event_attribute_id (CohortWorkspace *ws, const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
-  guint32 id;
-
-  stmt = cohort_workspace_prepare (ws, "INSERT OR IGNORE INTO event_attributes (name) VALUES (?)", &error);
-  g_assert_no_error (error);
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-  sqlite3_reset (stmt);
-  stmt = cohort_workspace_prepare (ws, "SELECT id FROM event_attributes WHERE name = ?", &error);
-  g_assert_no_error (error);
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  id = (guint32) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
-}
-
 /* An event of customer @ordinal; @campaign, @value and @sent may be NULL. */
 static void
 add_event (CohortWorkspace *ws, gint64 ordinal, const char *name, gint64 timestamp,
@@ -199,7 +178,7 @@ add_event (CohortWorkspace *ws, gint64 ordinal, const char *name, gint64 timesta
   sqlite3_stmt *stmt;
 
 #define ENTRY(attr_name, v) \
-  if (v != NULL) { entries[n].attr = event_attribute_id (ws, attr_name); entries[n].value = v; entries[n].len = strlen (v); n++; }
+  if (v != NULL) { entries[n].attr = test_named_id (ws, "event_attributes", attr_name); entries[n].value = v; entries[n].len = strlen (v); n++; }
   ENTRY ("campaign", campaign);
   ENTRY ("value", value);
   ENTRY ("sent", sent);

@@ -14,6 +14,7 @@
 #include "cohort-live-count.h"
 #include "cohort-event-index.h"
 #include "cohort-segment.h"
+#include "cohort-test-criteria.h"
 #include "cohort-test-customers.h"
 #include "cohort-test-workspace.h"
 
@@ -1199,19 +1200,6 @@ exec_sql (Fixture *f, const char *sql, const char *text, gint64 id)
   sqlite3_reset (stmt);
 }
 
-static char *
-not_chain (guint n, const char *inner)
-{
-  GString *json = g_string_new (NULL);
-
-  for (guint i = 0; i < n; i++)
-    g_string_append (json, "{\"not\":");
-  g_string_append (json, inner);
-  for (guint i = 0; i < n; i++)
-    g_string_append_c (json, '}');
-  return g_string_free (json, FALSE);
-}
-
 /* Criteria too deep to walk, written behind our back (an old version, the
  * sqlite3 shell): evaluating that segment, or one that refers to it, fails
  * with a clear error; the others still count. */
@@ -1224,9 +1212,9 @@ test_stored_too_deep (Fixture *f, gconstpointer data)
   g_autoptr(CohortSegment) limit = NULL;
   g_autoptr(CohortEvaluation) ev = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *too_deep = not_chain (100000, A0 ("v", "exists"));
-  g_autofree char *just_under = not_chain (COHORT_CRITERIA_MAX_DEPTH + 1, A0 ("v", "exists"));
-  g_autofree char *at_limit = not_chain (COHORT_CRITERIA_MAX_DEPTH, A0 ("v", "exists"));
+  g_autofree char *too_deep = test_not_chain (100000, A0 ("v", "exists"));
+  g_autofree char *just_under = test_not_chain (COHORT_CRITERIA_MAX_DEPTH + 1, A0 ("v", "exists"));
+  g_autofree char *at_limit = test_not_chain (COHORT_CRITERIA_MAX_DEPTH, A0 ("v", "exists"));
   g_autofree char *refers = NULL;
 
   load_people (f);

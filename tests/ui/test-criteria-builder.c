@@ -13,6 +13,7 @@
 #include "cohort-segment.h"
 #include "cohort-sync.h"
 #include "cohort-ui-test.h"
+#include "../cohort-test-criteria.h"
 
 #define BUILDER_CHILD(b, name) TEMPLATE_CHILD (b, COHORT_TYPE_CRITERIA_BUILDER, name)
 #define GROUP_CHILD(g, name) TEMPLATE_CHILD (g, COHORT_TYPE_CONDITION_GROUP, name)
@@ -1155,20 +1156,15 @@ static void
 test_too_deep_stored (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autofree char *deep =
+    test_not_chain (100000, "{\"attribute\":{\"field\":\"plan\",\"operator\":\"exists\"}}");
   g_autoptr(CohortSegment) reloaded = NULL;
   GtkLabel *message = BUILDER_CHILD (f->builder, "message_label");
   sqlite3_stmt *stmt;
 
-  for (guint i = 0; i < 100000; i++)
-    g_string_append (deep, "{\"not\":");
-  g_string_append (deep, "{\"attribute\":{\"field\":\"plan\",\"operator\":\"exists\"}}");
-  for (guint i = 0; i < 100000; i++)
-    g_string_append_c (deep, '}');
-
   stmt = cohort_workspace_prepare (f->ws, "UPDATE segments SET criteria = ? WHERE id = ?", NULL);
   g_assert_nonnull (stmt);
-  sqlite3_bind_text (stmt, 1, deep->str, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, deep, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, cohort_segment_get_id (f->segment));
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_reset (stmt);

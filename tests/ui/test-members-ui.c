@@ -16,6 +16,7 @@
 #include "cohort-members-panel.h"
 #include "cohort-segment-page.h"
 #include "cohort-segment.h"
+#include "cohort-ui-members.h"
 #include "cohort-ui-test.h"
 
 #define PANEL_CHILD(panel, name) TEMPLATE_CHILD (panel, COHORT_TYPE_MEMBERS_PANEL, name)
@@ -82,42 +83,15 @@ add_members (UiFixture     *f,
   ui_iterate ();
 }
 
-static CohortMembersPanel *
-members_panel (UiFixture *f)
-{
-  CohortSegmentPage *page = WINDOW_CHILD (f->window, "segment_page");
-
-  return TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "members_panel");
-}
-
-typedef struct
-{
-  CohortMembersPanel *panel;
-  guint total;
-} PanelWait;
-
-static gboolean
-panel_shows (gpointer data)
-{
-  PanelWait *wait = data;
-  CohortMemberModel *model = cohort_members_panel_get_model (wait->panel);
-
-  return !cohort_members_panel_get_loading (wait->panel) && model != NULL &&
-         cohort_member_model_get_total (model) == wait->total;
-}
-
 /* Selects @segment and waits until its page lists @total members. */
 static CohortMembersPanel *
 show_segment (UiFixture     *f,
               CohortSegment *segment,
               guint          total)
 {
-  PanelWait wait = { members_panel (f), total };
-
   g_assert_true (cohort_window_select_segment (f->window, cohort_segment_get_id (segment)));
   ui_iterate ();
-  g_assert_true (ui_wait_until (panel_shows, &wait));
-  return wait.panel;
+  return ui_wait_members (f, total);
 }
 
 /* The button labelled @label somewhere inside @widget, or NULL. */
@@ -442,7 +416,7 @@ test_freeze (UiFixture     *f,
 {
   g_autoptr(CohortSegment) rules = NULL;
   g_autoptr(GError) error = NULL;
-  CohortMembersPanel *panel = members_panel (f);
+  CohortMembersPanel *panel = ui_members_panel (f);
   AdwMessageDialog *dialog;
   GtkWidget *entry;
   gint64 frozen_id;

@@ -16,36 +16,13 @@
 #include "cohort-members-panel.h"
 #include "cohort-member-model.h"
 #include "cohort-segment-page.h"
+#include "cohort-ui-members.h"
 #include "cohort-ui-test.h"
 #include "../cohort-test-cli.h"
 #include "../cohort-test-proc.h"
 
 #define SAVED_NAME "Saved in the window"
 #define PATH_ENV   "COHORT_TEST_SHARED_WORKSPACE"
-
-static CohortMembersPanel *
-members_panel (UiFixture *f)
-{
-  CohortSegmentPage *page = WINDOW_CHILD (f->window, "segment_page");
-
-  return TEMPLATE_CHILD (page, COHORT_TYPE_SEGMENT_PAGE, "members_panel");
-}
-
-typedef struct
-{
-  CohortMembersPanel *panel;
-  guint               total;
-} PanelWait;
-
-static gboolean
-panel_shows (gpointer data)
-{
-  PanelWait *wait = data;
-  CohortMemberModel *model = cohort_members_panel_get_model (wait->panel);
-
-  return !cohort_members_panel_get_loading (wait->panel) && model != NULL &&
-         cohort_member_model_get_total (model) == wait->total;
-}
 
 static gboolean
 listed (gpointer data)
@@ -82,7 +59,6 @@ command_line_beside_window (UiFixture *f)
   g_autoptr(GString) csv = g_string_new ("id,email,plan\n");
   g_autofree char *csv_path = g_build_filename (f->dir, "people.csv", NULL);
   g_auto(CliResult) r = { 0 };
-  PanelWait wait = { members_panel (f), 3 };
   gpointer args[2] = { f, (gpointer) "VIP" };
   gint64 vip;
 
@@ -108,7 +84,7 @@ command_line_beside_window (UiFixture *f)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL));
   g_assert_true (ui_wait_until (listed, args));
   g_assert_true (cohort_window_select_segment (f->window, vip));
-  g_assert_true (ui_wait_until (panel_shows, &wait));
+  ui_wait_members (f, 3);
   ui_run_for (300);
 
   /* More commands, reading only, while the window is open. */
